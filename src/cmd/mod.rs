@@ -1,0 +1,5 @@
+//! One module per subcommand: each turns its arguments into domain calls and
+//! does the printing. Domain modules never print.
+
+pub mod bank_check;
+pub mod bank_stats;

@@ -1,0 +1,72 @@
+//! certexam: certification exams for e-commerce customer-service staff
+//! (网店客服上岗认证) — a TOML question bank, seeded paper drawing, typst
+//! rendering, signed grading and a tamper-evident archive.
+//!
+//! The binary is a thin doorway; [`run`] dispatches each subcommand to its
+//! module under [`cmd`], which turns arguments into calls on the domain
+//! modules and does all the printing.
+
+pub mod bank;
+pub mod cli;
+pub mod cmd;
+pub mod diag;
+pub mod fsutil;
+pub mod paper;
+pub mod table;
+pub mod tomlread;
+
+use std::process::ExitCode;
+
+use cli::{BankCommand, Cli, Command};
+
+/// How a command ended when it did not fail outright.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Everything went through.
+    Ok,
+    /// Some input had problems; they were reported, the good part was done.
+    Problems,
+}
+
+impl Status {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Status::Ok => ExitCode::SUCCESS,
+            Status::Problems => ExitCode::from(1),
+        }
+    }
+
+    /// `Problems` if `problems` is true.
+    pub fn from_problems(problems: bool) -> Self {
+        if problems {
+            Status::Problems
+        } else {
+            Status::Ok
+        }
+    }
+}
+
+/// Runs one subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Bank(bank) => match bank.command {
+            BankCommand::Check(args) => cmd::bank_check::run(&args),
+            BankCommand::Stats(args) => cmd::bank_stats::run(&args),
+        },
+    }
+}
+
+/// Prints a failure as `error: …` with its causes and gives exit status 2;
+/// a closed pipe (`certexam … | head`) is not a failure.
+pub fn report_error(err: &anyhow::Error) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {err:#}");
+    ExitCode::from(2)
+}

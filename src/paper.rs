@@ -1,0 +1,342 @@
+//! The paper manifest (`<candidate>.paper.toml`): the contract between
+//! drawing, rendering, grading and analysis. It is self-contained — the
+//! questions as drawn, their printed order, the key and the exam's scoring
+//! rules — so that editing the bank later can never change how an old paper
+//! is printed or graded.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::bank::QuestionType;
+
+/// The manifest format written by this version.
+pub const FORMAT: &str = "certexam-paper-v1";
+
+/// File name ending of a paper manifest.
+pub const EXTENSION: &str = ".paper.toml";
+
+/// One drawn paper.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Paper {
+    /// Short printed id, from the digest (see [`paper_id`]).
+    pub paper_id: String,
+    /// SHA-256 of the canonical content (see [`Paper::compute_digest`]).
+    pub digest: String,
+    #[serde(flatten)]
+    pub content: PaperContent,
+}
+
+/// Everything that the digest covers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperContent {
+    pub format: String,
+    pub exam: Exam,
+    /// Who sits this paper; absent for anonymous forms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<Candidate>,
+    /// Form letter (`A`, `B`, …) for papers drawn with `--forms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    pub draw: DrawInfo,
+    #[serde(rename = "question")]
+    pub questions: Vec<PaperQuestion>,
+}
+
+/// The exam as the blueprint described it, with its scoring rules.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exam {
+    pub id: String,
+    pub title: String,
+    /// Language of printed labels: `zh` or `en`.
+    pub lang: String,
+    pub duration_minutes: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Exam date (`YYYY-MM-DD`) if the blueprint gives one; printed on the
+    /// paper and used as the PDF's creation date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// How many months a pass stays valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_months: Option<u32>,
+    pub pass: PassRule,
+    #[serde(rename = "section")]
+    pub sections: Vec<Section>,
+    /// Category titles used on this paper: id → (Chinese title, English title).
+    pub categories: BTreeMap<String, CategoryTitle>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryTitle {
+    pub title: String,
+    pub title_en: String,
+}
+
+/// Overall pass mark and per-category gates, in % of the maximum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PassRule {
+    pub percent: f64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, f64>,
+}
+
+/// How a multiple-choice answer earns points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// Full points only for exactly the key.
+    #[default]
+    AllOrNothing,
+    /// Full for the key, half for a non-empty proper subset, 0 if any wrong option.
+    HalfIfSubset,
+    /// Points × (correct picked ÷ correct total), 0 if any wrong option.
+    PerCorrectOption,
+}
+
+impl Scoring {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AllOrNothing => "all_or_nothing",
+            Self::HalfIfSubset => "half_if_subset",
+            Self::PerCorrectOption => "per_correct_option",
+        }
+    }
+}
+
+/// One section of the paper.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    /// Points per question.
+    pub points: f64,
+    pub scoring: Scoring,
+    /// Points taken off per wrong (not blank) answer; a section never goes below 0.
+    pub penalty: f64,
+    /// Numbers of the first and last question of the section, as printed.
+    pub first: u32,
+    pub last: u32,
+}
+
+/// The candidate from the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: String,
+    pub name: String,
+    /// Other roster columns (department, employee number, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+/// What the paper was drawn from, so it can be drawn again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawInfo {
+    /// `certexam-draw-v1`: the algorithm documented in the README.
+    pub algorithm: String,
+    /// The master seed as the trainer gave it.
+    pub master_seed: String,
+    /// This paper's derived seed, hex.
+    pub seed: String,
+    pub bank_name: String,
+    pub bank_version: String,
+    pub bank_digest: String,
+}
+
+/// One question as printed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperQuestion {
+    /// Printed number, from 1.
+    pub number: u32,
+    /// Index of the section in `exam.section`, from 1.
+    pub section: u32,
+    /// Bank id.
+    pub id: String,
+    /// The bank question's digest when drawn.
+    pub digest: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub category: String,
+    pub difficulty: u8,
+    pub stem: String,
+    /// Options in printed order; empty for true/false.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// The key: printed letters (`"AC"`) or `true`/`false`.
+    pub answer: Key,
+    /// For each printed option, its letter in the bank: `"CADB"` means
+    /// printed A is bank C, printed B is bank A, ….
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub original: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// A question's key as stored in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Key {
+    Letters(String),
+    TrueFalse(bool),
+}
+
+impl Key {
+    pub fn display(&self) -> String {
+        match self {
+            Key::Letters(l) => l.clone(),
+            Key::TrueFalse(b) => b.to_string(),
+        }
+    }
+
+    /// Printed option indices of a choice key (`"AC"` → `[0, 2]`).
+    pub fn indices(&self) -> Vec<usize> {
+        match self {
+            Key::Letters(l) => l.bytes().map(|b| usize::from(b - b'A')).collect(),
+            Key::TrueFalse(_) => Vec::new(),
+        }
+    }
+}
+
+impl PaperQuestion {
+    /// The bank letter of a printed option index.
+    pub fn original_letter(&self, printed: usize) -> Option<char> {
+        self.original.chars().nth(printed)
+    }
+}
+
+impl Paper {
+    /// Builds a paper from its content, computing digest and printed id.
+    pub fn new(content: PaperContent) -> Self {
+        let digest = Self::compute_digest(&content);
+        Self {
+            paper_id: paper_id(&digest),
+            digest,
+            content,
+        }
+    }
+
+    /// SHA-256 (hex) of the content serialized as compact JSON, fields in
+    /// the order of this file's structs, maps sorted by key.
+    pub fn compute_digest(content: &PaperContent) -> String {
+        let json = serde_json::to_vec(content).expect("paper content always serializes");
+        hex::encode(Sha256::digest(&json))
+    }
+
+    /// The candidate id, or the form letter for anonymous forms: the name of
+    /// the paper's files.
+    pub fn holder(&self) -> &str {
+        match (&self.content.candidate, &self.content.form) {
+            (Some(c), _) => &c.id,
+            (None, Some(f)) => f,
+            (None, None) => &self.paper_id,
+        }
+    }
+
+    /// The section a question belongs to.
+    pub fn section_of(&self, q: &PaperQuestion) -> &Section {
+        &self.content.exam.sections[(q.section - 1) as usize]
+    }
+
+    /// Maximum points of the whole paper.
+    pub fn max_points(&self) -> f64 {
+        self.content
+            .questions
+            .iter()
+            .map(|q| self.section_of(q).points)
+            .sum()
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("paper always serializes")
+    }
+
+    /// Reads and checks a manifest file: format, digest and printed id.
+    pub fn read(path: &Path) -> Result<Paper> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the paper {}", path.display()))?;
+        let paper: Paper = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid paper manifest", path.display()))?;
+        if paper.content.format != FORMAT {
+            bail!(
+                "{} has format `{}`; this certexam reads `{FORMAT}`",
+                path.display(),
+                paper.content.format
+            );
+        }
+        let digest = Self::compute_digest(&paper.content);
+        if digest != paper.digest || paper_id(&digest) != paper.paper_id {
+            bail!(
+                "{} was changed after it was drawn (its digest does not match its content); draw it again instead of editing it",
+                path.display()
+            );
+        }
+        Ok(paper)
+    }
+}
+
+/// The alphabet of printed ids: digits and capitals without 0, 1, I and O,
+/// which are easy to misread on paper.
+pub const ID_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// The 8-character printed id: the first 40 bits of the digest in base 32
+/// over [`ID_ALPHABET`].
+pub fn paper_id(digest_hex: &str) -> String {
+    let bytes = hex::decode(&digest_hex[..10]).unwrap_or_default();
+    let mut bits: u64 = 0;
+    for b in bytes {
+        bits = (bits << 8) | u64::from(b);
+    }
+    (0..8)
+        .rev()
+        .map(|i| char::from(ID_ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .collect()
+}
+
+/// Reads every `*.paper.toml` in a folder (and its `papers/` subfolder, so
+/// the folder `draw` wrote can be given directly), sorted by file name.
+pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
+    let mut folder = dir.to_path_buf();
+    if !has_papers(&folder) && has_papers(&dir.join("papers")) {
+        folder = dir.join("papers");
+    }
+    let entries = std::fs::read_dir(&folder)
+        .with_context(|| format!("cannot read the papers folder {}", folder.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(EXTENSION))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        bail!(
+            "no paper manifests (*{EXTENSION}) in {}; run `certexam draw` first",
+            folder.display()
+        );
+    }
+    paths
+        .into_iter()
+        .map(|p| Paper::read(&p).map(|paper| (p, paper)))
+        .collect()
+}
+
+fn has_papers(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(EXTENSION)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_id_uses_only_unambiguous_characters() {
+        let id = paper_id("ffffffffff00");
+        assert_eq!(id, "ZZZZZZZZ");
+        assert_eq!(paper_id("0000000000"), "22222222");
+        assert!(!paper_id("0123456789abcdef").contains(['0', '1', 'I', 'O']));
+    }
+}
