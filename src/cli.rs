@@ -20,6 +20,13 @@ pub struct Cli {
 pub enum Command {
     /// Check the question bank, count it, import and export it.
     Bank(BankArgs),
+    /// Draw one seeded paper per candidate (or per form) from the bank.
+    ///
+    /// The same bank, blueprint, roster and seed always give byte-identical
+    /// papers; adding a candidate changes no one else's paper.
+    ///
+    /// Example: certexam draw --blueprint examples/blueprint.toml --roster examples/roster.csv --seed 2026-12-01 --out exam
+    Draw(cmd::draw::Args),
 }
 
 #[derive(Debug, clap::Args)]

@@ -38,6 +38,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem on one line of a file that is not TOML (a CSV row, say).
+    pub fn at_line(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        let mut d = Self::file(path, message);
+        d.line = line;
+        d
+    }
+
     /// A problem about a whole file (cannot read it, not UTF-8, …).
     pub fn file(path: &Path, message: impl Into<String>) -> Self {
         Self {
@@ -70,6 +77,8 @@ impl Diagnostic {
     pub fn location(&self) -> String {
         if self.line == 0 {
             self.path.display().to_string()
+        } else if self.column == 0 {
+            format!("{}:{}", self.path.display(), self.line)
         } else {
             format!("{}:{}:{}", self.path.display(), self.line, self.column)
         }
@@ -172,6 +181,37 @@ impl SourceFile {
             hint: None,
             source_line: Some(text),
             caret_len: span_chars.min(remaining).max(1),
+        }
+    }
+}
+
+/// Reads a file as UTF-8 text (a BOM is dropped), or says why it cannot.
+pub fn read_source(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(
+                Diagnostic::file(path, format!("cannot read the file: {e}"))
+                    .with_hint("check that it exists and that you may read it"),
+            );
+            return None;
+        }
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(SourceFile::new(path, text)),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let mut d = Diagnostic::file(
+                path,
+                format!("the file is not UTF-8 text (first bad byte on line {line})"),
+            )
+            .with_hint("save it as UTF-8 (in Notepad: Save As → Encoding: UTF-8)");
+            d.line = line;
+            d.column = 1;
+            diags.push(d);
+            None
         }
     }
 }

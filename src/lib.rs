@@ -7,11 +7,15 @@
 //! modules and does all the printing.
 
 pub mod bank;
+pub mod blueprint;
 pub mod cli;
 pub mod cmd;
 pub mod diag;
+pub mod draw;
 pub mod fsutil;
 pub mod paper;
+pub mod rng;
+pub mod roster;
 pub mod table;
 pub mod tomlread;
 
@@ -53,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
             BankCommand::Check(args) => cmd::bank_check::run(&args),
             BankCommand::Stats(args) => cmd::bank_stats::run(&args),
         },
+        Command::Draw(args) => cmd::draw::run(&args),
     }
 }
 

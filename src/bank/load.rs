@@ -12,7 +12,7 @@ use super::{
     Answer, Bank, Category, MAX_OPTIONS, Origin, Question, QuestionType, letter, valid_category_id,
     valid_question_id,
 };
-use crate::diag::{Diagnostic, SourceFile};
+use crate::diag::{Diagnostic, SourceFile, read_source};
 use crate::tomlread::{Fields, Located, parse_document};
 
 /// What reading a bank folder gave: the good questions and every problem.
@@ -110,37 +110,6 @@ pub fn load(dir: &Path) -> LoadedBank {
         }),
         diagnostics: diags,
         files,
-    }
-}
-
-/// Reads a file as UTF-8 text (a BOM is dropped), or says why it cannot.
-pub fn read_source(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<SourceFile> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(
-                Diagnostic::file(path, format!("cannot read the file: {e}"))
-                    .with_hint("check that it exists and that you may read it"),
-            );
-            return None;
-        }
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(SourceFile::new(path, text)),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let mut d = Diagnostic::file(
-                path,
-                format!("the file is not UTF-8 text (first bad byte on line {line})"),
-            )
-            .with_hint("save it as UTF-8 (in Notepad: Save As → Encoding: UTF-8)");
-            d.line = line;
-            d.column = 1;
-            diags.push(d);
-            None
-        }
     }
 }
 

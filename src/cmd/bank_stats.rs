@@ -35,7 +35,10 @@ pub fn run(args: &Args) -> Result<Status> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
     } else {
-        println!("{} {} — {} questions", stats.name, stats.version, stats.total);
+        println!(
+            "{} {} — {} questions",
+            stats.name, stats.version, stats.total
+        );
         println!("bank digest {}", stats.digest);
         println!();
         let mut table = Table::new(["category", "type", "d1", "d2", "d3", "d4", "d5", "total"]);

@@ -3,3 +3,4 @@
 
 pub mod bank_check;
 pub mod bank_stats;
+pub mod draw;

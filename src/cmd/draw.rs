@@ -1,0 +1,362 @@
+//! `certexam draw`: one seeded paper manifest per candidate (or per form),
+//! written so that re-running with the same inputs changes nothing and
+//! papers that may already be printed are never silently replaced.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::Status;
+use crate::bank::{self, Bank};
+use crate::blueprint::{self, Blueprint};
+use crate::diag::Diagnostic;
+use crate::draw::{self, DrawRequest, Drawn, Holder};
+use crate::fsutil;
+use crate::paper::{self, Paper};
+use crate::roster;
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["roster", "forms"])))]
+pub struct Args {
+    /// The question bank folder.
+    #[arg(long, default_value = "question_bank")]
+    pub bank: PathBuf,
+    /// The exam blueprint (TOML).
+    #[arg(long)]
+    pub blueprint: PathBuf,
+    /// The roster CSV (columns id, name, and any others): one paper per candidate.
+    #[arg(long)]
+    pub roster: Option<PathBuf>,
+    /// Instead of a roster: this many anonymous forms A, B, C, …
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=702))]
+    pub forms: Option<u32>,
+    /// The master seed (any text, e.g. the exam date). Keep it: it re-draws every paper.
+    #[arg(long)]
+    pub seed: String,
+    /// Output folder: papers go to OUT/papers/, the draw record to OUT/draw.toml.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Earlier paper manifests (folders): candidates get questions they have not seen yet.
+    #[arg(long, value_name = "DIR")]
+    pub avoid: Vec<PathBuf>,
+    /// Replace papers in OUT that would change (only if they were not printed yet).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The inputs and results of a draw, checked in by the trainer.
+#[derive(Serialize)]
+struct DrawRecord<'a> {
+    format: &'static str,
+    tool: String,
+    exam: &'a str,
+    seed: &'a str,
+    inputs: Inputs,
+    #[serde(rename = "paper")]
+    papers: Vec<PaperLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct Inputs {
+    bank_name: String,
+    bank_version: String,
+    bank_digest: String,
+    blueprint_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roster_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forms: Option<u32>,
+    avoid_papers: usize,
+}
+
+#[derive(Serialize)]
+struct PaperLine<'a> {
+    holder: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    paper_id: &'a str,
+    digest: &'a str,
+    file: String,
+}
+
+/// Loaded and checked inputs, or the problems that stop the draw.
+pub struct Loaded {
+    pub bank: Bank,
+    pub blueprint: Blueprint,
+    pub holders: Vec<Holder>,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("blueprint", &self.blueprint.id)
+            .field("holders", &self.holders.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn print_all(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+/// Loads bank, blueprint and roster, printing every problem. `None` means
+/// the input had problems (already reported).
+pub fn load_inputs(
+    bank_dir: &Path,
+    blueprint_path: &Path,
+    roster: Option<&Path>,
+    forms: Option<u32>,
+) -> Option<Loaded> {
+    let loaded = bank::load(bank_dir);
+    if loaded.has_errors() || loaded.bank.is_none() {
+        print_all(&loaded.diagnostics);
+        eprintln!(
+            "the bank {} has errors; fix them first (`certexam bank check {}`)",
+            bank_dir.display(),
+            bank_dir.display()
+        );
+        return None;
+    }
+    let bank = loaded.bank?;
+    let (blueprint, diags) = blueprint::load(blueprint_path, &bank.categories);
+    print_all(&diags);
+    let holders = match (roster, forms) {
+        (Some(path), _) => match roster::load(path) {
+            Ok(r) => Some(r.candidates.into_iter().map(Holder::Candidate).collect()),
+            Err(diags) => {
+                print_all(&diags);
+                eprintln!(
+                    "the roster {} has problems; nothing was drawn",
+                    path.display()
+                );
+                None
+            }
+        },
+        (None, Some(n)) => Some(
+            draw::form_letters(n as usize)
+                .into_iter()
+                .map(Holder::Form)
+                .collect(),
+        ),
+        (None, None) => None,
+    };
+    let Some(blueprint) = blueprint else {
+        eprintln!(
+            "the blueprint {} has problems; nothing was drawn",
+            blueprint_path.display()
+        );
+        return None;
+    };
+    Some(Loaded {
+        bank,
+        blueprint,
+        holders: holders?,
+    })
+}
+
+/// What a draw wrote.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub exam: String,
+    pub papers_dir: PathBuf,
+    pub papers: usize,
+    pub created: usize,
+    pub unchanged: usize,
+    pub replaced: usize,
+    pub repeats: Vec<String>,
+}
+
+pub fn run(args: &Args) -> Result<Status> {
+    match draw_to(args)? {
+        Some(summary) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            }
+            Ok(Status::Ok)
+        }
+        None => Ok(Status::Problems),
+    }
+}
+
+/// Draws and writes; `None` when the input had (reported) problems.
+pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
+    let Some(inputs) = load_inputs(
+        &args.bank,
+        &args.blueprint,
+        args.roster.as_deref(),
+        args.forms,
+    ) else {
+        return Ok(None);
+    };
+    let mut avoided = Vec::new();
+    for dir in &args.avoid {
+        avoided.extend(paper::read_dir(dir)?.into_iter().map(|(_, p)| p));
+    }
+    let seen: HashMap<String, HashSet<String>> = draw::seen_by_candidate(&avoided);
+    let request = DrawRequest {
+        bank: &inputs.bank,
+        blueprint: &inputs.blueprint,
+        holders: &inputs.holders,
+        master_seed: &args.seed,
+        seen: &seen,
+    };
+    let Drawn { papers, repeats } = match draw::draw(&request) {
+        Ok(d) => d,
+        Err(shortages) => {
+            for s in &shortages {
+                eprintln!("error: {s}");
+            }
+            eprintln!(
+                "the bank cannot fill this blueprint; add questions, lower the counts or widen the difficulty range in {}. Nothing was written.",
+                args.blueprint.display()
+            );
+            return Ok(None);
+        }
+    };
+
+    let papers_dir = args.out.join("papers");
+    let files: Vec<(PathBuf, String)> = papers
+        .iter()
+        .map(|p| {
+            (
+                papers_dir.join(format!("{}{}", p.holder(), paper::EXTENSION)),
+                p.to_toml(),
+            )
+        })
+        .collect();
+    let record = record_toml(args, &inputs, &papers, avoided.len())?;
+    let record_path = args.out.join("draw.toml");
+
+    // Decide everything before writing anything: a refused draw writes nothing.
+    let mut changed = Vec::new();
+    let mut unchanged = 0;
+    for (path, text) in &files {
+        match std::fs::read(path) {
+            Ok(old) if old == text.as_bytes() => unchanged += 1,
+            Ok(_) => changed.push(path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+    if !changed.is_empty() && !args.force {
+        for path in &changed {
+            eprintln!(
+                "error: {} already exists with a different paper",
+                path.display()
+            );
+        }
+        eprintln!(
+            "{} paper(s) in {} would change (they may be printed already); nothing was written. Use another --out folder, or --force to replace them",
+            changed.len(),
+            papers_dir.display()
+        );
+        return Ok(None);
+    }
+    let to_write: Vec<&(PathBuf, String)> = files
+        .iter()
+        .filter(|(path, text)| std::fs::read(path).map_or(true, |old| old != text.as_bytes()))
+        .collect();
+    write_parallel(&to_write)?;
+    fsutil::write_atomic(&record_path, record.as_bytes())?;
+
+    let repeats: Vec<String> = repeats
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {} question(s) of `{}` in \"{}\" were seen before (the bank has too few unseen ones)",
+                r.candidate, r.repeated, r.category, r.section
+            )
+        })
+        .collect();
+    for r in &repeats {
+        eprintln!("note: {r}");
+    }
+    let summary = Summary {
+        exam: inputs.blueprint.id.clone(),
+        papers_dir: papers_dir.clone(),
+        papers: papers.len(),
+        created: files.len() - unchanged - changed.len(),
+        unchanged,
+        replaced: changed.len(),
+        repeats,
+    };
+    eprintln!(
+        "drew {} paper(s) for {} into {} ({} new, {} unchanged, {} replaced); record in {}",
+        summary.papers,
+        summary.exam,
+        papers_dir.display(),
+        summary.created,
+        summary.unchanged,
+        summary.replaced,
+        record_path.display()
+    );
+    Ok(Some(summary))
+}
+
+fn write_parallel(files: &[&(PathBuf, String)]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || -> Result<()> {
+                    for (path, text) in part {
+                        fsutil::write_atomic(path, text.as_bytes())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("writer thread does not panic"))
+    })
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+fn record_toml(args: &Args, inputs: &Loaded, papers: &[Paper], avoided: usize) -> Result<String> {
+    let record = DrawRecord {
+        format: "certexam-draw-record-v1",
+        tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
+        exam: &inputs.blueprint.id,
+        seed: &args.seed,
+        inputs: Inputs {
+            bank_name: inputs.bank.name.clone(),
+            bank_version: inputs.bank.version.clone(),
+            bank_digest: inputs.bank.digest(),
+            blueprint_sha256: sha256_file(&args.blueprint)?,
+            roster_sha256: args.roster.as_deref().map(sha256_file).transpose()?,
+            forms: args.forms,
+            avoid_papers: avoided,
+        },
+        papers: papers
+            .iter()
+            .map(|p| PaperLine {
+                holder: p.holder(),
+                name: p.content.candidate.as_ref().map(|c| c.name.as_str()),
+                paper_id: &p.paper_id,
+                digest: &p.digest,
+                file: format!("papers/{}{}", p.holder(), paper::EXTENSION),
+            })
+            .collect(),
+    };
+    Ok(toml::to_string(&record)?)
+}

@@ -1,0 +1,459 @@
+//! `certexam draw` as a trainer runs it: real binary, real files.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use certexam::bank;
+use certexam::paper::{self, Key, Paper};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn certexam() -> Command {
+    let mut cmd = Command::cargo_bin("certexam").unwrap();
+    cmd.current_dir(root());
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+fn draw_example(out: &Path, roster: &Path, seed: &str) -> assert_cmd::assert::Assert {
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--seed",
+            seed,
+            "--out",
+        ])
+        .arg(out)
+        .arg("--roster")
+        .arg(roster)
+        .assert()
+}
+
+fn read_papers(dir: &Path) -> BTreeMap<String, Paper> {
+    paper::read_dir(dir)
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| (p.holder().to_string(), p))
+        .collect()
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn example_draw_gives_one_valid_paper_per_candidate() {
+    let out = tempfile::tempdir().unwrap();
+    draw_example(
+        out.path(),
+        &root().join("examples/roster.csv"),
+        "2026-12-01",
+    )
+    .success();
+    let papers = read_papers(&out.path().join("papers"));
+    let roster = fs::read_to_string(root().join("examples/roster.csv")).unwrap();
+    assert_eq!(papers.len(), roster.lines().count() - 1);
+
+    let bank = bank::load(&root().join("question_bank")).bank.unwrap();
+    for (holder, p) in &papers {
+        let c = p.content.candidate.as_ref().unwrap();
+        assert_eq!(&c.id, holder);
+        assert_eq!(p.content.questions.len(), 36);
+        assert_eq!(p.paper_id.len(), 8);
+        // Every printed key, mapped back through `original`, is the bank's key.
+        let mut ids = HashSet::new();
+        let mut groups = HashSet::new();
+        for q in &p.content.questions {
+            assert!(ids.insert(q.id.clone()), "{holder}: {} twice", q.id);
+            let b = bank.question(&q.id).unwrap();
+            if let Some(g) = &b.group {
+                assert!(groups.insert(g.clone()), "{holder}: group {g} twice");
+            }
+            assert_eq!(q.digest, b.digest());
+            match (&q.answer, &b.answer) {
+                (Key::TrueFalse(x), bank::Answer::TrueFalse(y)) => assert_eq!(x, y),
+                (Key::Letters(_), bank::Answer::Choice(correct)) => {
+                    let mut back: Vec<usize> = q
+                        .answer
+                        .indices()
+                        .iter()
+                        .map(|&i| usize::from(q.original.as_bytes()[i] - b'A'))
+                        .collect();
+                    back.sort_unstable();
+                    assert_eq!(&back, correct, "{holder} question {}", q.number);
+                    for (printed, &orig) in q.original.as_bytes().iter().enumerate() {
+                        assert_eq!(q.options[printed], b.options[usize::from(orig - b'A')]);
+                    }
+                }
+                other => panic!("key types differ: {other:?}"),
+            }
+        }
+        let counts = certexam::draw::composition(p);
+        assert_eq!(counts[&(1, "security".to_string())], 7);
+        assert_eq!(counts[&(2, "logistics".to_string())], 2);
+        assert_eq!(counts[&(3, "rules".to_string())], 3);
+    }
+    let record = fs::read_to_string(out.path().join("draw.toml")).unwrap();
+    assert!(record.contains("seed = \"2026-12-01\""));
+    assert_eq!(record.matches("[[paper]]").count(), papers.len());
+}
+
+#[test]
+fn drawing_again_gives_identical_bytes_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let roster = root().join("examples/roster.csv");
+    draw_example(out.path(), &roster, "s1").success();
+    let before = files(&out.path().join("papers"));
+    let record = fs::read(out.path().join("draw.toml")).unwrap();
+    draw_example(out.path(), &roster, "s1")
+        .success()
+        .stderr(predicates::str::contains(
+            "(0 new, 12 unchanged, 0 replaced)",
+        ));
+    assert_eq!(files(&out.path().join("papers")), before);
+    assert_eq!(fs::read(out.path().join("draw.toml")).unwrap(), record);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    draw_example(elsewhere.path(), &roster, "s1").success();
+    assert_eq!(files(&elsewhere.path().join("papers")), before);
+}
+
+#[test]
+fn changing_the_roster_changes_no_one_elses_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.csv");
+    fs::write(
+        &full,
+        "id,name\nE001,张三\nE002,李四\nE003,王五\nE004,赵六\n",
+    )
+    .unwrap();
+    // Reordered, one removed, one added, extra column, BOM and CRLF as Excel writes.
+    let changed = dir.path().join("changed.csv");
+    fs::write(
+        &changed,
+        "\u{feff}name,id,dept\r\n赵六,E004,x\r\n王五,E003,y\r\n新人,E099,z\r\n张三,E001,w\r\n",
+    )
+    .unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    draw_example(&a, &full, "seed").success();
+    draw_example(&b, &changed, "seed").success();
+    let pa = read_papers(&a.join("papers"));
+    let pb = read_papers(&b.join("papers"));
+    for id in ["E001", "E003", "E004"] {
+        assert_eq!(
+            pa[id].content.questions, pb[id].content.questions,
+            "{id}'s questions changed when others were added or removed"
+        );
+    }
+    assert!(pb.contains_key("E099") && !pb.contains_key("E002"));
+}
+
+#[test]
+fn a_paper_that_would_change_is_refused_without_force() {
+    let out = tempfile::tempdir().unwrap();
+    let roster = root().join("examples/roster.csv");
+    draw_example(out.path(), &roster, "first").success();
+    let before = files(&out.path().join("papers"));
+    draw_example(out.path(), &roster, "second")
+        .code(1)
+        .stderr(predicates::str::contains(
+            "E001.paper.toml already exists with a different paper",
+        ))
+        .stderr(predicates::str::contains("12 paper(s)"))
+        .stderr(predicates::str::contains("nothing was written"));
+    assert_eq!(files(&out.path().join("papers")), before);
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--roster",
+            "examples/roster.csv",
+            "--seed",
+            "second",
+            "--force",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("12 replaced"));
+    assert_ne!(files(&out.path().join("papers")), before);
+}
+
+#[test]
+fn forms_are_anonymous_and_lettered() {
+    let out = tempfile::tempdir().unwrap();
+    certexam()
+        .args(["draw", "--bank"])
+        .arg(fixture("draw_bank"))
+        .arg("--blueprint")
+        .arg(fixture("draw_blueprint.toml"))
+        .args(["--forms", "3", "--seed", "x", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let papers = read_papers(&out.path().join("papers"));
+    assert_eq!(papers.keys().cloned().collect::<Vec<_>>(), ["A", "B", "C"]);
+    assert!(papers["A"].content.candidate.is_none());
+    assert_eq!(papers["B"].content.form.as_deref(), Some("B"));
+}
+
+/// Golden paper: pins the whole algorithm (seed derivation, generator,
+/// sampling, group rule, shuffles) on a fixture bank that never changes.
+#[test]
+fn golden_paper_from_the_fixture_bank() {
+    let out = tempfile::tempdir().unwrap();
+    certexam()
+        .args(["draw", "--bank"])
+        .arg(fixture("draw_bank"))
+        .arg("--blueprint")
+        .arg(fixture("draw_blueprint.toml"))
+        .args(["--forms", "1", "--seed", "golden", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let paper = &read_papers(&out.path().join("papers"))["A"];
+    let printed: Vec<String> = paper
+        .content
+        .questions
+        .iter()
+        .map(|q| format!("{}:{}:{}", q.id, q.original, q.answer.display()))
+        .collect();
+    insta::assert_snapshot!(printed.join("\n"));
+    insta::assert_snapshot!(format!("{} {}", paper.paper_id, paper.digest));
+}
+
+#[test]
+fn a_bank_too_small_for_the_blueprint_is_explained_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let blueprint = dir.path().join("big.toml");
+    let text = fs::read_to_string(fixture("draw_blueprint.toml"))
+        .unwrap()
+        .replace("alpha = 3", "alpha = 8");
+    fs::write(&blueprint, text).unwrap();
+    let out = dir.path().join("out");
+    certexam()
+        .args(["draw", "--bank"])
+        .arg(fixture("draw_bank"))
+        .arg("--blueprint")
+        .arg(&blueprint)
+        .args(["--forms", "2", "--seed", "x", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "error: section \"单选\" asks for 8 single questions of category `alpha` with difficulty 1–4; the bank has 8, 1 left out because a question of the same group was already drawn (first on paper A)",
+        ));
+    assert!(!out.exists(), "a failed draw must write nothing");
+}
+
+#[test]
+fn blueprint_mistakes_are_each_reported_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let blueprint = dir.path().join("bad.toml");
+    fs::write(
+        &blueprint,
+        r#"id = "bad id"
+title = "考试"
+lang = "fr"
+duration_minutes = 0
+shufle_options = false
+
+[pass]
+percent = 120
+[pass.categories]
+beta = 50
+
+[[section]]
+title = "单选"
+type = "single"
+points = 2
+scoring = "half_if_subset"
+difficulty = [4, 2]
+[section.count]
+alpha = 0
+gamma = 2
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let assert = certexam()
+        .args(["draw", "--bank"])
+        .arg(fixture("draw_bank"))
+        .arg("--blueprint")
+        .arg(&blueprint)
+        .args(["--forms", "1", "--seed", "x", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let path = blueprint.display().to_string();
+    for (place, message) in [
+        ("1:6", "exam id `bad id` is not allowed"),
+        ("3:8", "unknown lang `fr`"),
+        (
+            "4:20",
+            "`duration_minutes` must be a whole number above 0, not 0",
+        ),
+        ("5:1", "unknown key `shufle_options` in the blueprint"),
+        ("8:11", "the pass mark is 120%, outside 0–100"),
+        (
+            "10:1",
+            "a pass gate names category `beta`, which no section of this exam asks about",
+        ),
+        (
+            "16:11",
+            "scoring `half_if_subset` only applies to multiple-choice sections",
+        ),
+        (
+            "17:14",
+            "difficulty must be a range like [1, 4] within 1–5, low first",
+        ),
+        ("19:9", "section \"单选\" asks for 0 `alpha` questions"),
+        ("20:1", "section \"单选\" counts unknown category `gamma`"),
+    ] {
+        assert!(
+            stderr.contains(&format!("error: {message}\n  --> {path}:{place}\n")),
+            "missing `{message}` at {place} in:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("did you mean `shuffle_options`?"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.csv");
+    fs::write(
+        &roster,
+        "id,name\nE001,张三\nE001,李四\n../x,王五\nE004,\nE005,赵六,extra\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let assert = draw_example(&out, &roster, "x").code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let path = roster.display();
+    for expected in [
+        format!("error: candidate id `E001` is listed twice\n  --> {path}:3\n"),
+        format!("error: candidate id `../x` is not allowed\n  --> {path}:4\n"),
+        format!("error: candidate `E004` has an empty name\n  --> {path}:5\n"),
+        format!("error: row has 3 fields, the header has 2\n  --> {path}:6\n"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn retakes_avoid_questions_already_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("r.csv");
+    fs::write(&roster, "id,name\nE001,张三\nE002,李四\n").unwrap();
+    let first = dir.path().join("first");
+    draw_example(&first, &roster, "may").success();
+    let retake = dir.path().join("retake");
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--seed",
+            "june",
+            "--roster",
+        ])
+        .arg(&roster)
+        .arg("--avoid")
+        .arg(first.join("papers"))
+        .arg("--out")
+        .arg(&retake)
+        .assert()
+        .success();
+    let old = read_papers(&first.join("papers"));
+    let new = read_papers(&retake.join("papers"));
+    for id in ["E001", "E002"] {
+        let seen: HashSet<&str> = old[id]
+            .content
+            .questions
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect();
+        let again: Vec<&str> = new[id]
+            .content
+            .questions
+            .iter()
+            .map(|q| q.id.as_str())
+            .filter(|q| seen.contains(q))
+            .collect();
+        assert!(again.is_empty(), "{id} saw {again:?} again");
+    }
+
+    // On the small fixture bank, three sittings exhaust the 6 true/false
+    // questions per category: the third must reuse some and say for whom.
+    let mut avoid = Vec::new();
+    for (i, seed) in ["a", "b", "c"].iter().enumerate() {
+        let out = dir.path().join(format!("small{i}"));
+        let mut cmd = certexam();
+        cmd.args(["draw", "--bank"])
+            .arg(fixture("draw_bank"))
+            .arg("--blueprint")
+            .arg(fixture("draw_blueprint.toml"))
+            .arg("--roster")
+            .arg(&roster)
+            .args(["--seed", seed, "--out"])
+            .arg(&out);
+        for a in &avoid {
+            cmd.arg("--avoid").arg(a);
+        }
+        let assert = cmd.assert().success();
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        if i == 2 {
+            assert!(
+                stderr.contains("note: E001: ")
+                    && stderr.contains("were seen before (the bank has too few unseen ones)"),
+                "{stderr}"
+            );
+        } else {
+            assert!(!stderr.contains("seen before"), "{stderr}");
+        }
+        avoid.push(out.join("papers"));
+    }
+}
+
+#[test]
+fn an_edited_paper_is_refused_when_read() {
+    let out = tempfile::tempdir().unwrap();
+    draw_example(out.path(), &root().join("examples/roster.csv"), "x").success();
+    let path = out.path().join("papers/E001.paper.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("answer = \"", "answer = \"A", 1);
+    fs::write(&path, edited).unwrap();
+    let err = Paper::read(&path).unwrap_err().to_string();
+    assert!(err.contains("was changed after it was drawn"), "{err}");
+}
