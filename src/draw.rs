@@ -138,13 +138,28 @@ pub struct DrawRequest<'a> {
 pub fn draw(request: &DrawRequest<'_>) -> Result<Drawn, Vec<Shortage>> {
     let exam = exam_of(request.bank, request.blueprint);
     let pools = Pools::new(request.bank, request.blueprint);
+    // Digests are the same for every paper: computed once, not per paper.
+    let digests = Digests {
+        bank: request.bank.digest(),
+        questions: request
+            .bank
+            .questions
+            .iter()
+            .map(|q| (q.id.as_str(), q.digest()))
+            .collect(),
+    };
     let no_seen = HashSet::new();
+    // Each paper depends only on its holder, so papers are drawn in parallel;
+    // results keep roster order.
+    let results = crate::parallel::map(request.holders, |holder| {
+        let seen = request.seen.get(holder.id()).unwrap_or(&no_seen);
+        draw_one(request, &exam, &pools, &digests, holder, seen)
+    });
     let mut papers = Vec::with_capacity(request.holders.len());
     let mut repeats = Vec::new();
     let mut shortages: Vec<Shortage> = Vec::new();
-    for holder in request.holders {
-        let seen = request.seen.get(holder.id()).unwrap_or(&no_seen);
-        match draw_one(request, &exam, &pools, holder, seen) {
+    for result in results {
+        match result {
             Ok((paper, mut r)) => {
                 papers.push(paper);
                 repeats.append(&mut r);
@@ -252,10 +267,17 @@ impl<'b> Pools<'b> {
 
 type OnePaper = (Paper, Vec<Repeat>);
 
+/// The bank's digest and every question's, computed once per draw.
+struct Digests<'b> {
+    bank: String,
+    questions: HashMap<&'b str, String>,
+}
+
 fn draw_one(
     request: &DrawRequest<'_>,
     exam: &Exam,
     pools: &Pools<'_>,
+    digests: &Digests<'_>,
     holder: &Holder,
     seen: &HashSet<String>,
 ) -> Result<OnePaper, Vec<Shortage>> {
@@ -354,7 +376,8 @@ fn draw_one(
         .enumerate()
         .map(|(i, (section, q))| {
             let number = u32::try_from(i + 1).expect("fewer than 2^32 questions");
-            place_question(q, number, section, bp.shuffle_options, &mut rng)
+            let digest = digests.questions[q.id.as_str()].clone();
+            place_question(q, digest, number, section, bp.shuffle_options, &mut rng)
         })
         .collect();
     let (candidate, form) = match holder {
@@ -372,7 +395,7 @@ fn draw_one(
             seed: hex::encode(seed),
             bank_name: request.bank.name.clone(),
             bank_version: request.bank.version.clone(),
-            bank_digest: request.bank.digest(),
+            bank_digest: digests.bank.clone(),
         },
         questions,
     };
@@ -383,6 +406,7 @@ fn draw_one(
 /// key rewritten in printed letters.
 fn place_question(
     q: &Question,
+    digest: String,
     number: u32,
     section: u32,
     shuffle: bool,
@@ -405,7 +429,7 @@ fn place_question(
         number,
         section,
         id: q.id.clone(),
-        digest: q.digest(),
+        digest,
         kind: q.kind,
         category: q.category.clone(),
         difficulty: q.difficulty,

@@ -14,6 +14,7 @@ pub mod diag;
 pub mod draw;
 pub mod fsutil;
 pub mod paper;
+pub mod parallel;
 pub mod rng;
 pub mod roster;
 pub mod table;

@@ -457,3 +457,42 @@ fn an_edited_paper_is_refused_when_read() {
     let err = Paper::read(&path).unwrap_err().to_string();
     assert!(err.contains("was changed after it was drawn"), "{err}");
 }
+
+/// The README's description of the algorithm is enough to re-implement it:
+/// scripts/redraw.py (pure Python, its own ChaCha20) draws the same papers.
+#[test]
+fn an_independent_reimplementation_draws_the_same_papers() {
+    let out = tempfile::tempdir().unwrap();
+    draw_example(
+        out.path(),
+        &root().join("examples/roster.csv"),
+        "2026-12-01",
+    )
+    .success();
+    for (holder, paper) in read_papers(&out.path().join("papers")) {
+        let ours: Vec<String> = paper
+            .content
+            .questions
+            .iter()
+            .map(|q| format!("{}:{}:{}", q.id, q.original, q.answer.display()))
+            .collect();
+        let python = std::process::Command::new("python3")
+            .arg(root().join("scripts/redraw.py"))
+            .arg(root().join("question_bank"))
+            .arg(root().join("examples/blueprint.toml"))
+            .arg("2026-12-01")
+            .arg(format!("candidate:{holder}"))
+            .output()
+            .expect("python3 runs scripts/redraw.py");
+        assert!(
+            python.status.success(),
+            "{}",
+            String::from_utf8_lossy(&python.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(python.stdout).unwrap(),
+            ours.join("\n") + "\n",
+            "{holder}"
+        );
+    }
+}

@@ -223,34 +223,37 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
     };
 
     let papers_dir = args.out.join("papers");
-    let files: Vec<(PathBuf, String)> = papers
-        .iter()
-        .map(|p| {
-            (
-                papers_dir.join(format!("{}{}", p.holder(), paper::EXTENSION)),
-                p.to_toml(),
-            )
-        })
-        .collect();
+    // Serialising and comparing with what is on disk, in parallel.
+    let planned = crate::parallel::map(&papers, |p| -> Result<Planned> {
+        let path = papers_dir.join(format!("{}{}", p.holder(), paper::EXTENSION));
+        let text = p.to_toml();
+        let state = match std::fs::read(&path) {
+            Ok(old) if old == text.as_bytes() => FileState::Same,
+            Ok(_) => FileState::Different,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(Planned { path, text, state })
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     let record = record_toml(args, &inputs, &papers, avoided.len())?;
     let record_path = args.out.join("draw.toml");
 
     // Decide everything before writing anything: a refused draw writes nothing.
-    let mut changed = Vec::new();
-    let mut unchanged = 0;
-    for (path, text) in &files {
-        match std::fs::read(path) {
-            Ok(old) if old == text.as_bytes() => unchanged += 1,
-            Ok(_) => changed.push(path.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
-    }
+    let unchanged = planned
+        .iter()
+        .filter(|p| p.state == FileState::Same)
+        .count();
+    let changed: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.state == FileState::Different)
+        .collect();
     if !changed.is_empty() && !args.force {
-        for path in &changed {
+        for p in &changed {
             eprintln!(
                 "error: {} already exists with a different paper",
-                path.display()
+                p.path.display()
             );
         }
         eprintln!(
@@ -260,9 +263,9 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
         );
         return Ok(None);
     }
-    let to_write: Vec<&(PathBuf, String)> = files
+    let to_write: Vec<&Planned> = planned
         .iter()
-        .filter(|(path, text)| std::fs::read(path).map_or(true, |old| old != text.as_bytes()))
+        .filter(|p| p.state != FileState::Same)
         .collect();
     write_parallel(&to_write)?;
     fsutil::write_atomic(&record_path, record.as_bytes())?;
@@ -283,7 +286,7 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
         exam: inputs.blueprint.id.clone(),
         papers_dir: papers_dir.clone(),
         papers: papers.len(),
-        created: files.len() - unchanged - changed.len(),
+        created: planned.len() - unchanged - changed.len(),
         unchanged,
         replaced: changed.len(),
         repeats,
@@ -301,30 +304,26 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
     Ok(Some(summary))
 }
 
-fn write_parallel(files: &[&(PathBuf, String)]) -> Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8);
-    let chunk = files.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || -> Result<()> {
-                    for (path, text) in part {
-                        fsutil::write_atomic(path, text.as_bytes())?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("writer thread does not panic"))
-    })
+/// A paper file to be written, and what is on disk now.
+struct Planned {
+    path: PathBuf,
+    text: String,
+    state: FileState,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    Missing,
+    Same,
+    Different,
+}
+
+fn write_parallel(files: &[&Planned]) -> Result<()> {
+    let batch: Vec<(&Path, &[u8])> = files
+        .iter()
+        .map(|p| (p.path.as_path(), p.text.as_bytes()))
+        .collect();
+    fsutil::write_batch(&batch)
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
