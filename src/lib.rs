@@ -6,17 +6,27 @@
 //! module under [`cmd`], which turns arguments into calls on the domain
 //! modules and does all the printing.
 
+pub mod analysis;
+pub mod archive;
 pub mod bank;
+pub mod bankio;
 pub mod blueprint;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod diag;
 pub mod draw;
 pub mod fsutil;
+pub mod grade;
 pub mod paper;
 pub mod parallel;
+pub mod render;
 pub mod rng;
 pub mod roster;
+pub mod scan;
+pub mod score_file;
+pub mod sheet;
+pub mod sign;
 pub mod table;
 pub mod tomlread;
 
@@ -57,8 +67,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Bank(bank) => match bank.command {
             BankCommand::Check(args) => cmd::bank_check::run(&args),
             BankCommand::Stats(args) => cmd::bank_stats::run(&args),
+            BankCommand::Import(args) => cmd::bank_import::run(&args),
+            BankCommand::Export(args) => cmd::bank_export::run(&args),
         },
         Command::Draw(args) => cmd::draw::run(&args),
+        Command::Keygen(args) => cmd::keygen::run(&args),
+        Command::Grade(args) => cmd::grade::run(&args),
+        Command::Verify(args) => cmd::verify::run(&args),
+        Command::Render(args) => cmd::render::run(&args),
+        Command::Scan(args) => cmd::scan::run(&args),
+        Command::Doctor(args) => cmd::doctor::run(&args),
+        Command::Analyze(args) => cmd::analyze::run(&args),
+        Command::Feedback(args) => cmd::feedback::run(&args),
+        Command::Make(args) => cmd::make::run(&args),
+        Command::Archive(args) => cmd::archive::run(&args),
+        Command::Certificate(args) => cmd::certificate::run(&args),
     }
 }
 

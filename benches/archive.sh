@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark: `archive add` of N signed score files into a new archive, the
+# same add again (a no-op), `archive verify` of the N-record archive (chain,
+# hashes and every signature), `archive query` and an XLSX export, for
+# N = 10,000 by default (release build, work disk). The score files come
+# from the real pipeline: a generated roster, papers drawn from the example
+# blueprint, generated answer sheets, `certexam grade`.
+# Usage: benches/archive.sh [N...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/certexam
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin" keygen --out "$work/proctor" --unencrypted 2>/dev/null
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000)
+timed() { # label count command...
+  # Wall time and CPU time (user + sys): on a shared machine the CPU time
+  # divided by the number of cores is what an idle machine would take.
+  local label=$1 n=$2; shift 2
+  local TIMEFORMAT='%R %U %S' t
+  t=$( { time "$@" >/dev/null 2>&1 || [ $? -eq 1 ]; } 2>&1 )
+  awk -v n="$n" -v t="$t" -v l="$label" 'BEGIN {
+    split(t, x, " "); cpu = x[2] + x[3]
+    printf "%-30s %6d records: %6.2f s wall (%7.0f/s), %6.2f s CPU (%5.2f user + %5.2f sys)\n",
+      l, n, x[1], n / x[1], cpu, x[2], x[3] }'
+}
+for n in "${sizes[@]}"; do
+  python3 - "$n" > "$work/roster-$n.csv" <<'PY'
+import sys
+print("id,name,department")
+for i in range(int(sys.argv[1])):
+    print(f"C{i:06d},考生{i},客服部")
+PY
+  "$bin" draw --blueprint examples/blueprint.toml --roster "$work/roster-$n.csv" \
+    --seed bench --out "$work/exam-$n" 2>/dev/null
+  python3 - "$work/exam-$n/papers" > "$work/sheets-$n.csv" <<'PY'
+import glob, os, sys, tomllib, csv
+w = csv.writer(sys.stdout, lineterminator="\n")
+papers = sorted(glob.glob(os.path.join(sys.argv[1], "*.paper.toml")))
+header = None
+for i, path in enumerate(papers):
+    with open(path, "rb") as f:
+        p = tomllib.load(f)
+    qs = p["question"]
+    if header is None:
+        w.writerow(["candidate", "paper"] + [str(q["number"]) for q in qs])
+        header = True
+    row = []
+    for j, q in enumerate(qs):
+        key = q["answer"]
+        k = (i * 7 + j * 3) % 10
+        if isinstance(key, bool):
+            row.append(("对" if key else "错") if k else ("错" if key else "对"))
+        elif k == 0:
+            row.append("")
+        else:
+            row.append(",".join(key))
+    w.writerow([p["candidate"]["id"], p["paper_id"]] + row)
+PY
+  "$bin" grade --papers "$work/exam-$n" --sheets "$work/sheets-$n.csv" \
+    --key "$work/proctor.key" --out "$work/scores-$n" >/dev/null 2>&1 || true
+  archive="$work/archive-$n"
+  timed "archive add (new archive)" "$n" "$bin" archive add --archive "$archive" \
+    --pubkey "$work/proctor.pub" "$work/scores-$n"
+  timed "archive add again (no-op)" "$n" "$bin" archive add --archive "$archive" \
+    --pubkey "$work/proctor.pub" "$work/scores-$n"
+  timed "archive verify" "$n" "$bin" archive verify --archive "$archive" \
+    --pubkey "$work/proctor.pub"
+  timed "certexam verify (comparison)" "$n" "$bin" verify --pubkey "$work/proctor.pub" \
+    "$work/scores-$n"
+  timed "archive query" "$n" "$bin" archive query --archive "$archive"
+  timed "archive export xlsx" "$n" "$bin" archive export --archive "$archive" \
+    --out "$work/archive-$n.xlsx"
+  echo "ledger: $(wc -l < "$archive/ledger.jsonl") lines, $(du -sh "$archive" | cut -f1) on disk"
+  rm -rf "$work/exam-$n" "$work/scores-$n" "$archive"
+done

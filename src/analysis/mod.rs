@@ -1,0 +1,260 @@
+//! After an exam session: item analysis for trainers (`certexam analyze`)
+//! and feedback for candidates (`certexam feedback`), both read from the
+//! signed score files that grading wrote and the paper manifests they were
+//! graded against. This module finds and reads those files; [`stats`]
+//! holds the formulas, [`report`] and [`feedback`] the data the typst
+//! templates print.
+
+pub mod feedback;
+pub mod report;
+pub mod stats;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::paper::{Paper, PaperQuestion};
+use crate::score_file::{self, ScoreFile, ScoreFileError};
+
+/// A score file that was read.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub score: ScoreFile,
+}
+
+/// A score file (or folder) that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: no such file or folder; give the folder `certexam grade --out` wrote", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot read {}: {error}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{0}; it was left out")]
+    Malformed(ScoreFileError),
+    #[error("{}: {error}; it was left out", path.display())]
+    Unverified {
+        path: PathBuf,
+        error: crate::sign::VerifyError,
+    },
+    #[error(
+        "{} and {} are both version {version} of {candidate}'s result in exam {exam}; give each grading folder only once",
+        first.display(), second.display()
+    )]
+    Duplicate {
+        exam: String,
+        candidate: String,
+        version: u32,
+        first: PathBuf,
+        second: PathBuf,
+    },
+}
+
+/// What [`load_latest`] found.
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    /// The latest version of each candidate's result per exam, sorted by
+    /// exam id, then candidate id.
+    pub scores: Vec<Loaded>,
+    /// Older versions that a regrade replaced (left out of everything).
+    pub superseded: usize,
+    pub problems: Vec<LoadError>,
+}
+
+/// Score file paths under the inputs: files given directly, and every
+/// `*.score.toml` / `*.score.vN.toml` in folders given, at any depth.
+/// Dot-files (temporary files of an interrupted write) are skipped.
+pub fn score_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<LoadError>) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<LoadError>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(error) => {
+                problems.push(LoadError::Unreadable {
+                    path: dir.to_path_buf(),
+                    error,
+                });
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, out, problems);
+            } else if score_file::parse_file_name(&name).is_some() {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut out, &mut problems);
+        } else if input.is_file() {
+            out.push(input.clone());
+        } else {
+            problems.push(LoadError::Missing {
+                path: input.clone(),
+            });
+        }
+    }
+    // The same file given twice (a folder and a file in it) counts once.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    (out, problems)
+}
+
+/// Reads every score file under the inputs and keeps the latest version of
+/// each candidate's result per exam. With a public key, only files whose
+/// signature it verifies are used.
+pub fn load_latest(inputs: &[PathBuf], key: Option<&crate::sign::PublicKey>) -> LoadResult {
+    let (paths, mut problems) = score_paths(inputs);
+    let read = crate::parallel::map(&paths, |path| {
+        if let Some(key) = key {
+            return crate::sign::verify_score_file(key, path)
+                .map(|score| Loaded {
+                    path: path.clone(),
+                    score,
+                })
+                .map_err(|error| LoadError::Unverified {
+                    path: path.clone(),
+                    error,
+                });
+        }
+        let text = std::fs::read_to_string(path).map_err(|error| LoadError::Unreadable {
+            path: path.clone(),
+            error,
+        })?;
+        ScoreFile::parse(path, &text)
+            .map(|score| Loaded {
+                path: path.clone(),
+                score,
+            })
+            .map_err(LoadError::Malformed)
+    });
+    let mut latest: BTreeMap<(String, String), Loaded> = BTreeMap::new();
+    let mut superseded = 0;
+    for r in read {
+        let loaded = match r {
+            Ok(l) => l,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let key = (
+            loaded.score.exam.id.clone(),
+            loaded.score.candidate.id.clone(),
+        );
+        match latest.get(&key) {
+            None => {
+                latest.insert(key, loaded);
+            }
+            Some(old) if old.score.version == loaded.score.version => {
+                problems.push(LoadError::Duplicate {
+                    exam: key.0,
+                    candidate: key.1,
+                    version: loaded.score.version,
+                    first: old.path.clone(),
+                    second: loaded.path,
+                });
+            }
+            Some(old) => {
+                superseded += 1;
+                if loaded.score.version > old.score.version {
+                    latest.insert(key, loaded);
+                }
+            }
+        }
+    }
+    LoadResult {
+        scores: latest.into_values().collect(),
+        superseded,
+        problems,
+    }
+}
+
+/// The paper manifests, found by their digest (which every score file
+/// names), so that each result is read against the exact paper it was
+/// graded on.
+#[derive(Debug, Default)]
+pub struct Papers {
+    by_digest: BTreeMap<String, Paper>,
+}
+
+impl Papers {
+    pub fn new(papers: Vec<(PathBuf, Paper)>) -> Self {
+        Self {
+            by_digest: papers
+                .into_iter()
+                .map(|(_, p)| (p.digest.clone(), p))
+                .collect(),
+        }
+    }
+
+    /// The paper a score file was graded on.
+    pub fn of(&self, score: &ScoreFile) -> Option<&Paper> {
+        self.by_digest.get(&score.paper.digest)
+    }
+
+    /// A bank question's text as drawn on some paper, with its options put
+    /// back into bank order; the first paper (by digest) that has it.
+    pub fn bank_question(&self, id: &str) -> Option<BankQuestion> {
+        self.by_digest.values().find_map(|p| {
+            p.content
+                .questions
+                .iter()
+                .find(|q| q.id == id)
+                .map(BankQuestion::from_printed)
+        })
+    }
+}
+
+/// A question with its options in bank order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankQuestion {
+    pub stem: String,
+    /// (bank letter, text), in bank-letter order.
+    pub options: Vec<(char, String)>,
+    pub explanation: Option<String>,
+}
+
+impl BankQuestion {
+    fn from_printed(q: &PaperQuestion) -> Self {
+        let mut options: Vec<(char, String)> = q
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let letter = q.original_letter(i).unwrap_or(char::from(b'A' + i as u8));
+                (letter, text.clone())
+            })
+            .collect();
+        options.sort();
+        Self {
+            stem: q.stem.clone(),
+            options,
+            explanation: q.explanation.clone(),
+        }
+    }
+}
+
+/// Formats a ratio or correlation for people: `0.6124`; `-` when undefined.
+pub fn fmt4(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{:.4}", v + 0.0))
+}
+
+/// Formats a mean or standard deviation: `12.35`.
+pub fn fmt2(value: f64) -> String {
+    format!("{:.2}", value + 0.0)
+}

@@ -1,0 +1,269 @@
+//! Certificates (证书): one PDF/A page per passing record, made by typst
+//! from `templates/certificate.typ`, showing who passed what, with which
+//! score, until when, and the record's fingerprint as text and as a QR
+//! code — so a certificate can always be traced back to the signed record
+//! in the archive (`certexam archive verify-certificate`, which reads the
+//! PDF's text back with `pdftotext`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use super::ledger::{Entry, FINGERPRINT_LEN};
+use crate::render::typst::{Compile, Typst, TypstError};
+use crate::render::{self, fonts};
+use crate::score_file::ScoreFile;
+
+/// The template shipped inside the binary.
+pub const TEMPLATE: &str = include_str!("../../templates/certificate.typ");
+
+/// PDF/A-2b: the archival PDF flavour that typst can write.
+pub const PDF_STANDARD: [&str; 2] = ["--pdf-standard", "a-2b"];
+
+/// What the template prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateData {
+    pub name: String,
+    pub candidate: String,
+    pub department: String,
+    pub exam_id: String,
+    pub exam_title: String,
+    /// Exam date, or the grading date when the exam has none.
+    pub date: String,
+    pub total: String,
+    pub max: String,
+    pub percent: String,
+    /// Last valid day, or 长期有效 (no end) for a pass that does not expire.
+    pub valid_until: String,
+    pub fingerprint: String,
+    pub sha256: String,
+    pub record: String,
+    /// The day the certificate was made.
+    pub issued: String,
+    /// The QR code image, as typst sees it.
+    pub qr: String,
+}
+
+/// The template's data for an archived record and its signed score file.
+pub fn data(entry: &Entry, score: &ScoreFile, issued: &str) -> CertificateData {
+    CertificateData {
+        name: score.candidate.name.clone(),
+        candidate: score.candidate.id.clone(),
+        department: score
+            .candidate
+            .extra
+            .get("department")
+            .cloned()
+            .unwrap_or_default(),
+        exam_id: score.exam.id.clone(),
+        exam_title: score.exam.title.clone(),
+        date: score
+            .exam
+            .date
+            .clone()
+            .unwrap_or_else(|| score.graded_at.get(..10).unwrap_or("").to_string()),
+        total: score.result.total.to_string(),
+        max: score.result.max.to_string(),
+        percent: score.result.percent.to_string(),
+        valid_until: score
+            .result
+            .valid_until
+            .clone()
+            .unwrap_or_else(|| "长期有效 (no expiry)".into()),
+        fingerprint: entry.fingerprint().to_string(),
+        sha256: entry.score_sha256.clone(),
+        record: entry.record.clone(),
+        issued: issued.to_string(),
+        qr: "/qr.svg".into(),
+    }
+}
+
+/// The text the QR code holds: the fingerprint, labelled.
+pub fn qr_text(data: &CertificateData) -> String {
+    format!("certexam-record sha256:{}", data.fingerprint)
+}
+
+/// What can go wrong making or reading certificates.
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error(transparent)]
+    Typst(#[from] TypstError),
+    #[error(
+        "certificates print Chinese, but typst sees none of the CJK fonts the template asks for ({}); nothing was made. To fix: {}. `certexam doctor` shows what typst sees.",
+        .0.join(", "),
+        fonts::install_advice()
+    )]
+    NoCjkFont(Vec<String>),
+    #[error("cannot {what} {}: {error}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(
+        "cannot run pdftotext to read {}: {error}; install poppler-utils (scripts/setup.sh does)",
+        pdf.display()
+    )]
+    NoPdftotext { pdf: PathBuf, error: std::io::Error },
+    #[error("pdftotext could not read {} ({status}): {stderr}", pdf.display())]
+    Pdftotext {
+        pdf: PathBuf,
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
+}
+
+fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CertError {
+    let path = path.to_path_buf();
+    move |error| CertError::Io { what, path, error }
+}
+
+/// Renders certificates with typst. Holds a build folder that typst sees
+/// as its whole world, removed when dropped.
+#[derive(Debug)]
+pub struct Renderer {
+    typst: Typst,
+    font_paths: Vec<PathBuf>,
+    build: tempfile::TempDir,
+}
+
+impl Renderer {
+    /// Prepares the build folder, after checking that typst sees a CJK font.
+    pub fn new(typst: Typst, font_paths: Vec<PathBuf>) -> Result<Renderer, CertError> {
+        let families = render::font_families(None).map_err(|e| CertError::Io {
+            what: "read the font list",
+            path: PathBuf::from("templates/fonts.json"),
+            error: std::io::Error::other(e.to_string()),
+        })?;
+        let seen = typst.fonts(&font_paths)?;
+        if families.available_cjk(&seen).is_empty() {
+            return Err(CertError::NoCjkFont(
+                families.cjk().into_iter().map(String::from).collect(),
+            ));
+        }
+        let build = tempfile::Builder::new()
+            .prefix("certexam-certificate-")
+            .tempdir()
+            .map_err(io("create a build folder in", &std::env::temp_dir()))?;
+        let root = build.path();
+        let write = |name: &str, text: &str| {
+            let path = root.join(name);
+            std::fs::write(&path, text).map_err(io("write", &path))
+        };
+        write("certificate.typ", TEMPLATE)?;
+        write("fonts.json", &usable_fonts(&families, &seen))?;
+        Ok(Renderer {
+            typst,
+            font_paths,
+            build,
+        })
+    }
+
+    /// Makes one certificate PDF (PDF/A-2b) and returns its bytes.
+    /// `job` names this certificate's files in the build folder, so that
+    /// several can be made at once.
+    pub fn render(
+        &self,
+        job: usize,
+        data: &CertificateData,
+        creation_timestamp: i64,
+    ) -> Result<Vec<u8>, CertError> {
+        let root = self.build.path();
+        let dir = root.join(format!("job{job}"));
+        std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+        let mut data = data.clone();
+        data.qr = format!("/job{job}/qr.svg");
+        let qr = dir.join("qr.svg");
+        std::fs::write(&qr, render::qr_svg(&qr_text(&data))).map_err(io("write", &qr))?;
+        let json = dir.join("data.json");
+        let text = serde_json::to_vec_pretty(&data).expect("certificate data serializes");
+        std::fs::write(&json, text).map_err(io("write", &json))?;
+        let pdf = dir.join("certificate.pdf");
+        let inputs = [("data", format!("/job{job}/data.json"))];
+        self.typst.compile_with(
+            &Compile {
+                root,
+                input: &root.join("certificate.typ"),
+                output: &pdf,
+                font_paths: &self.font_paths,
+                creation_timestamp,
+                inputs: &inputs,
+            },
+            &PDF_STANDARD,
+        )?;
+        std::fs::read(&pdf).map_err(io("read", &pdf))
+    }
+}
+
+/// `fonts.json` with each list cut down to the families typst has (a list
+/// with none of them stays whole), so typst does not warn about fonts of
+/// other systems.
+fn usable_fonts(families: &fonts::FontFamilies, seen: &[String]) -> String {
+    let keep = |list: &[String]| -> Vec<String> {
+        let kept: Vec<String> = list
+            .iter()
+            .filter(|f| seen.iter().any(|s| s.eq_ignore_ascii_case(f)))
+            .cloned()
+            .collect();
+        if kept.is_empty() { list.to_vec() } else { kept }
+    };
+    serde_json::json!({
+        "cjk_serif": keep(&families.cjk_serif),
+        "cjk_sans": keep(&families.cjk_sans),
+        "latin_serif": keep(&families.latin_serif),
+        "latin_sans": keep(&families.latin_sans),
+    })
+    .to_string()
+}
+
+/// The text of a PDF, as `pdftotext` reads it.
+pub fn pdf_text(pdf: &Path) -> Result<String, CertError> {
+    let output = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| CertError::NoPdftotext {
+            pdf: pdf.to_path_buf(),
+            error,
+        })?;
+    if !output.status.success() {
+        return Err(CertError::Pdftotext {
+            pdf: pdf.to_path_buf(),
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Candidate fingerprints in a certificate's text: runs of exactly
+/// [`FINGERPRINT_LEN`] lower-case hex digits, in order, without repeats.
+pub fn fingerprints_in(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split(|c: char| !c.is_ascii_hexdigit()) {
+        if word.len() == FINGERPRINT_LEN
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && !out.iter().any(|w| w == word)
+        {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_fingerprint_among_other_text() {
+        let text = "证书指纹 Fingerprint 3f9a1c0b7d2e4f68\nSHA-256: 3f9a1c0b7d2e4f68aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nCS-CERT-2026Q4 20260101";
+        assert_eq!(fingerprints_in(text), ["3f9a1c0b7d2e4f68"]);
+        assert!(fingerprints_in("ABCDEF0123456789").is_empty());
+    }
+}

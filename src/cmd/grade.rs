@@ -1,0 +1,415 @@
+//! `certexam grade`: answer sheets + paper manifests → one signed score
+//! file per candidate, with every sheet that could not be graded in
+//! `rejects.csv`, and the run's results in `results.csv` and `items.csv`.
+//! Signed score files are never overwritten: a changed result becomes the
+//! next version and `regrade.csv` says why.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use crate::Status;
+use crate::fsutil;
+use crate::grade::report::{self, Change, Row};
+use crate::grade::store::{self, Decision, Existing, Output};
+use crate::grade::{self, Meta, PaperSet, Reason, Reject, sheet};
+use crate::paper::{self, Paper};
+use crate::roster;
+use crate::score_file::ScoreFile;
+use crate::sign::SecretKey;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder of paper manifests that `certexam draw` wrote (OUT or OUT/papers).
+    #[arg(long, value_name = "DIR")]
+    pub papers: PathBuf,
+    /// Answer sheets: CSV files (wide `candidate,paper,1,2,…` or compact
+    /// `candidate,paper,answers`), TOML sheets, or folders of them.
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    pub sheets: Vec<PathBuf>,
+    /// The proctor's secret key (from `certexam keygen`). Its password is asked on the
+    /// terminal, or taken from CERTEXAM_KEY_PASSWORD.
+    #[arg(long, value_name = "NAME.key")]
+    pub key: PathBuf,
+    /// Output folder: score files go to OUT/<exam-id>/, reports to OUT/*.csv.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The roster: also lists absent candidates and sheets of candidates not on it
+    /// (and gives names to papers drawn with --forms).
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Void a question (bank id) for everyone: it counts neither in the total nor the maximum.
+    #[arg(long = "void", value_name = "QID")]
+    pub voids: Vec<String>,
+    /// Replace a question's key for everyone, in the bank's option letters (or true/false),
+    /// e.g. --key-fix RUL-021=AC.
+    #[arg(long = "key-fix", value_name = "QID=LETTERS")]
+    pub key_fixes: Vec<String>,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a grading run did, for `--json`.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub out: PathBuf,
+    pub graded: usize,
+    pub new: usize,
+    pub unchanged: usize,
+    pub regraded: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub rejected: usize,
+    pub absent: Vec<String>,
+    pub rejects: Vec<RejectLine>,
+    pub score_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RejectLine {
+    pub source: PathBuf,
+    pub row: usize,
+    pub candidate: String,
+    pub paper: String,
+    pub code: String,
+    pub reason: String,
+}
+
+/// Reads every paper manifest of a folder (or its `papers/` subfolder), in
+/// parallel, sorted by file name.
+pub fn load_papers(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
+    let list = |d: &Path| -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(d)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.to_string_lossy().ends_with(paper::EXTENSION))
+                    .collect()
+            })
+            .unwrap_or_default();
+        paths.sort();
+        paths
+    };
+    if !dir.is_dir() {
+        bail!(
+            "the papers folder {} does not exist; give the folder `certexam draw --out` wrote",
+            dir.display()
+        );
+    }
+    let mut paths = list(dir);
+    if paths.is_empty() {
+        paths = list(&dir.join("papers"));
+    }
+    if paths.is_empty() {
+        bail!(
+            "no paper manifests (*{}) in {}; give the folder `certexam draw --out` wrote",
+            paper::EXTENSION,
+            dir.display()
+        );
+    }
+    crate::parallel::map(&paths, |p| Paper::read(p).map(|paper| (p.clone(), paper)))
+        .into_iter()
+        .collect()
+}
+
+/// An `indicatif` bar on a terminal for long runs; nothing otherwise.
+fn progress_bar(len: usize, what: &str) -> Option<indicatif::ProgressBar> {
+    if len < 500 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} {{bar:30}} {{pos}}/{{len}} {{elapsed}}"
+        ))
+        .expect("the template is valid"),
+    );
+    Some(bar)
+}
+
+/// One graded sheet on its way to disk.
+struct Planned {
+    score: ScoreFile,
+    path: PathBuf,
+    change: Change,
+    previous: Option<ScoreFile>,
+}
+
+pub fn run(args: &Args) -> Result<Status> {
+    let papers = load_papers(&args.papers)?;
+    let set = PaperSet::new(&args.papers, papers)?;
+    let adjust = set.adjustments(&args.voids, &args.key_fixes)?;
+    let roster = match &args.roster {
+        Some(path) => match roster::load(path) {
+            Ok(r) => Some((path.as_path(), r)),
+            Err(diags) => {
+                for d in &diags {
+                    eprintln!("{d}");
+                }
+                bail!(
+                    "the roster {} has problems (above); fix them, or grade without --roster. Nothing was graded",
+                    path.display()
+                );
+            }
+        },
+        None => None,
+    };
+    let key = SecretKey::read(&args.key, || crate::cmd::keygen::password_for(&args.key))
+        .with_context(|| format!("cannot use the secret key {}", args.key.display()))?;
+
+    let read = sheet::read_all(&args.sheets);
+    for note in &read.notes {
+        eprintln!("note: {note}");
+    }
+    let (accepted, mut rejects) =
+        grade::reconcile(&set, read, roster.as_ref().map(|(p, r)| (*p, r)));
+    let meta = Meta {
+        graded_at: crate::clock::now()?,
+        tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
+        key_id: key.key_id().to_string(),
+    };
+    let scores: Vec<ScoreFile> =
+        crate::parallel::map(&accepted, |a| grade::build(&set, a, &adjust, &meta));
+
+    // Compare with what each exam folder already holds.
+    let mut existing: BTreeMap<String, Existing> = BTreeMap::new();
+    for s in &scores {
+        if !existing.contains_key(&s.exam.id) {
+            let dir = args.out.join(&s.exam.id);
+            existing.insert(s.exam.id.clone(), Existing::scan(&dir)?);
+        }
+    }
+    let decisions = crate::parallel::map(&scores, |s| {
+        store::decide(s, &existing[&s.exam.id], key.public())
+    });
+    let mut planned: Vec<Planned> = Vec::with_capacity(scores.len());
+    for ((mut score, decision), acc) in scores.into_iter().zip(decisions).zip(&accepted) {
+        let dir = args.out.join(&score.exam.id);
+        match decision {
+            Ok(Decision::New) => planned.push(Planned {
+                path: dir.join(score.file_name()),
+                score,
+                change: Change::New,
+                previous: None,
+            }),
+            Ok(Decision::Unchanged { path }) => planned.push(Planned {
+                path,
+                score,
+                change: Change::Unchanged,
+                previous: None,
+            }),
+            Ok(Decision::Regrade { previous, old }) => {
+                store::supersede(&mut score, &old, &previous)?;
+                planned.push(Planned {
+                    path: dir.join(score.file_name()),
+                    score,
+                    change: Change::Regraded,
+                    previous: Some(*old),
+                });
+            }
+            Err(message) => rejects.push(Reject {
+                source: acc.sheet.source.clone(),
+                row: acc.sheet.row,
+                candidate: acc.candidate.id.clone(),
+                paper: score.paper.id.clone(),
+                reasons: vec![Reason::ExistingRecord(message)],
+            }),
+        }
+    }
+
+    // Sign and write.
+    let to_write: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.change != Change::Unchanged)
+        .collect();
+    let bar = progress_bar(to_write.len(), "signing");
+    let outputs: Vec<Output> = crate::parallel::map(&to_write, |p| {
+        let text = p.score.to_toml();
+        let signature = key.sign(text.as_bytes(), &p.score.trusted_comment());
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        Output {
+            path: p.path.clone(),
+            text,
+            signature,
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let bar = progress_bar(outputs.len(), "writing");
+    store::write_all(&outputs, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    // Reports.
+    let rows: Vec<Row> = planned
+        .iter()
+        .map(|p| Row {
+            score: &p.score,
+            file: p
+                .path
+                .strip_prefix(&args.out)
+                .unwrap_or(&p.path)
+                .display()
+                .to_string(),
+            change: p.change,
+        })
+        .collect();
+    let results_path = args.out.join("results.csv");
+    let items_path = args.out.join("items.csv");
+    let rejects_path = args.out.join("rejects.csv");
+    let regrade_path = args.out.join("regrade.csv");
+    fsutil::write_atomic(&results_path, &report::results_csv(&rows)?)?;
+    fsutil::write_atomic(&items_path, &report::items_csv(&rows)?)?;
+    fsutil::write_atomic(&rejects_path, &report::rejects_csv(&rejects)?)?;
+    let regrades: Vec<(&ScoreFile, &ScoreFile)> = planned
+        .iter()
+        .filter_map(|p| p.previous.as_ref().map(|old| (old, &p.score)))
+        .collect();
+    if !regrades.is_empty() {
+        let old = match std::fs::read(&regrade_path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", regrade_path.display()));
+            }
+        };
+        fsutil::write_atomic(&regrade_path, &report::regrade_csv(&old, &regrades)?)?;
+    }
+
+    let summary = summarize(args, &planned, &rejects);
+    print_summary(args, &summary, &planned, &rejects);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    Ok(Status::from_problems(summary.rejected > 0))
+}
+
+fn summarize(args: &Args, planned: &[Planned], rejects: &[Reject]) -> Summary {
+    let count = |c: Change| planned.iter().filter(|p| p.change == c).count();
+    let passed = planned.iter().filter(|p| p.score.result.pass).count();
+    Summary {
+        out: args.out.clone(),
+        graded: planned.len(),
+        new: count(Change::New),
+        unchanged: count(Change::Unchanged),
+        regraded: count(Change::Regraded),
+        passed,
+        failed: planned.len() - passed,
+        rejected: rejects.iter().filter(|r| r.is_sheet()).count(),
+        absent: rejects
+            .iter()
+            .filter(|r| !r.is_sheet())
+            .map(|r| r.candidate.clone())
+            .collect(),
+        rejects: rejects
+            .iter()
+            .map(|r| RejectLine {
+                source: r.source.clone(),
+                row: r.row,
+                candidate: r.candidate.clone(),
+                paper: r.paper.clone(),
+                code: r.reasons.first().map_or("", |x| x.code()).to_string(),
+                reason: r.message(),
+            })
+            .collect(),
+        score_files: planned.iter().map(|p| p.path.clone()).collect(),
+    }
+}
+
+/// Rejected sheets shown on the terminal before pointing to rejects.csv.
+const SHOWN_REJECTS: usize = 20;
+
+fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Reject]) {
+    let mut exams: Vec<&str> = planned.iter().map(|p| p.score.exam.id.as_str()).collect();
+    exams.dedup();
+    exams.sort_unstable();
+    exams.dedup();
+    let folders: Vec<String> = exams
+        .iter()
+        .map(|e| args.out.join(e).display().to_string())
+        .collect();
+    if s.graded == 0 {
+        eprintln!("no sheet could be graded");
+    } else {
+        eprintln!(
+            "graded {} sheet(s) into {}: {} passed, {} failed",
+            s.graded,
+            folders.join(", "),
+            s.passed,
+            s.failed
+        );
+        if s.new + s.regraded == 0 {
+            eprintln!(
+                "nothing new was written: every result is the same as in its existing score file"
+            );
+        } else {
+            eprintln!(
+                "score files: {} new, {} regraded (new version beside the old one), {} unchanged",
+                s.new, s.regraded, s.unchanged
+            );
+        }
+        for p in planned.iter().filter(|p| p.change == Change::Regraded) {
+            if let Some(r) = &p.score.regrade {
+                eprintln!(
+                    "  regraded {} → {}: {}",
+                    r.supersedes,
+                    p.score.file_name(),
+                    r.reason
+                );
+            }
+        }
+    }
+    let sheets: Vec<&Reject> = rejects.iter().filter(|r| r.is_sheet()).collect();
+    if !sheets.is_empty() {
+        eprintln!(
+            "{} sheet(s) set aside, not graded (all listed in {}):",
+            sheets.len(),
+            args.out.join("rejects.csv").display()
+        );
+        for r in sheets.iter().take(SHOWN_REJECTS) {
+            let who = if r.candidate.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", r.candidate)
+            };
+            eprintln!("  {}{who}: {}", r.place(), r.message());
+        }
+        if sheets.len() > SHOWN_REJECTS {
+            eprintln!("  … and {} more", sheets.len() - SHOWN_REJECTS);
+        }
+        eprintln!(
+            "fix those rows and run the same command again: sheets already graded are not written twice"
+        );
+    }
+    let absent: Vec<&Reject> = rejects.iter().filter(|r| !r.is_sheet()).collect();
+    if !absent.is_empty() {
+        let names: Vec<String> = absent
+            .iter()
+            .map(|r| match r.reasons.first() {
+                Some(Reason::Absent { name }) => format!("{} {name}", r.candidate),
+                _ => r.candidate.clone(),
+            })
+            .collect();
+        eprintln!(
+            "absent (on the roster, no answer sheet): {}",
+            names.join(", ")
+        );
+    }
+    eprintln!(
+        "reports: {}, {}",
+        args.out.join("results.csv").display(),
+        args.out.join("items.csv").display()
+    );
+}

@@ -1,0 +1,122 @@
+//! `certexam make`: the everyday case in one command — draw one paper per
+//! candidate, then render the print bundle and the keys — so that a trainer
+//! goes from roster to printable PDFs without learning two commands.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::Status;
+use crate::cmd::draw;
+use crate::cmd::render::{self, OutputArgs};
+use crate::paper::{self, Paper};
+use crate::render::{Kind, RenderReport};
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["roster", "forms"])))]
+pub struct Args {
+    /// The question bank folder.
+    #[arg(long, default_value = "question_bank")]
+    pub bank: PathBuf,
+    /// The exam blueprint (TOML).
+    #[arg(long)]
+    pub blueprint: PathBuf,
+    /// The roster CSV (columns id, name, and any others): one paper per candidate.
+    #[arg(long)]
+    pub roster: Option<PathBuf>,
+    /// Instead of a roster: this many anonymous forms A, B, C, …
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=702))]
+    pub forms: Option<u32>,
+    /// The master seed (any text, e.g. the exam date). Keep it: it re-draws every paper.
+    #[arg(long)]
+    pub seed: String,
+    /// Earlier paper manifests (folders): candidates get questions they have not seen yet.
+    #[arg(long, value_name = "DIR")]
+    pub avoid: Vec<PathBuf>,
+    /// Replace papers in OUT that would change (only if they were not printed yet).
+    #[arg(long)]
+    pub force: bool,
+    /// OUT gets papers/ and draw.toml (as `draw`), print.pdf, keys.pdf and render.toml (as `render`).
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What `make --json` prints.
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    draw: &'a draw::Summary,
+    render: &'a RenderReport,
+}
+
+pub fn run(args: &Args) -> Result<Status> {
+    let draw_args = draw::Args {
+        bank: args.bank.clone(),
+        blueprint: args.blueprint.clone(),
+        roster: args.roster.clone(),
+        forms: args.forms,
+        seed: args.seed.clone(),
+        out: args.output.out.clone(),
+        avoid: args.avoid.clone(),
+        force: args.force,
+        json: false,
+    };
+    let Some(drawn) = draw::draw_to(&draw_args)? else {
+        eprintln!("nothing was rendered, because the draw did not go through");
+        return Ok(Status::Problems);
+    };
+    let papers = drawn_papers(&args.output.out)?;
+    let report = render::render(&papers, &args.output)?;
+    if args.output.json {
+        let summary = Summary {
+            draw: &drawn,
+            render: &report,
+        };
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        for o in &report.outputs {
+            match o.kind {
+                Kind::Print => println!("papers to print (duplex, A4): {}", o.path.display()),
+                Kind::Keys => println!("answer keys for proctors: {}", o.path.display()),
+                Kind::Paper | Kind::Key => {}
+            }
+        }
+        println!(
+            "paper manifests (grading needs them): {}",
+            drawn.papers_dir.display()
+        );
+        if args.output.per_paper {
+            println!(
+                "one PDF per candidate: {}",
+                args.output.out.join("pdf").display()
+            );
+        }
+    }
+    Ok(render::status(&report))
+}
+
+/// The papers this draw made, as listed in `OUT/draw.toml`: a papers folder
+/// may also hold older papers (a candidate since taken off the roster), and
+/// those are not printed again.
+fn drawn_papers(out: &Path) -> Result<Vec<(PathBuf, Paper)>> {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        #[serde(rename = "paper", default)]
+        papers: Vec<Line>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Line {
+        file: String,
+    }
+    let record_path = out.join("draw.toml");
+    let text = std::fs::read_to_string(&record_path)
+        .with_context(|| format!("cannot read the draw record {}", record_path.display()))?;
+    let record: Record = toml::from_str(&text)
+        .with_context(|| format!("cannot read the draw record {}", record_path.display()))?;
+    crate::parallel::map(&record.papers, |line| {
+        let path = out.join(&line.file);
+        paper::Paper::read(&path).map(|p| (path, p))
+    })
+    .into_iter()
+    .collect()
+}

@@ -1,0 +1,257 @@
+//! `certexam render`: drawn paper manifests to PDFs through typst — the print
+//! bundle, the proctors' keys and, on request, one PDF per paper — with a
+//! progress bar on a terminal and typst's own message for anything that fails.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::Status;
+use crate::fsutil;
+use crate::paper::{self, Paper};
+use crate::render::typst::Typst;
+use crate::render::{self, Kind, Progress, RenderOptions, RenderReport};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder of paper manifests that `certexam draw` wrote (its --out folder, or the papers/ inside it).
+    #[arg(long, value_name = "DIR")]
+    pub papers: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where typst is and which fonts it may use; shared by `render`, `make` and `doctor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TypstArgs {
+    /// The typst program [default: $CERTEXAM_TYPST, else `typst` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub typst: Option<PathBuf>,
+    /// An extra folder of fonts for typst (repeatable), e.g. one holding a Chinese font.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_path: Vec<PathBuf>,
+    /// Use the templates in DIR (your copies of templates/); files it lacks come from the shipped set.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// Rendering options; shared by `render` and `make`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Output folder: print.pdf (all papers with answer sheets, for duplex printing), keys.pdf and render.toml; `make` also draws into it (papers/, draw.toml).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub typst: TypstArgs,
+    /// Also write pdf/<id>.pdf and pdf/<id>.key.pdf for every paper (to e-mail or reprint one).
+    #[arg(long)]
+    pub per_paper: bool,
+    /// How many typst processes run at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Build in DIR (new or empty) and keep it, to run typst on it by hand.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub keep_build: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<Status> {
+    let papers = paper::read_dir(&args.papers)?;
+    let report = render(&papers, &args.output)?;
+    if args.output.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(status(&report))
+}
+
+/// Exit status 1 when some PDF or paper failed.
+pub fn status(report: &RenderReport) -> Status {
+    Status::from_problems(!report.failures.is_empty())
+}
+
+/// Renders papers already read, reports the outcome on stderr and writes
+/// `render.toml`; the entry point for `render` and `make` (which print the
+/// JSON summary themselves).
+pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderReport> {
+    let typst = Typst::locate(args.typst.typst.as_deref())?;
+    if typst.version != render::typst::PINNED {
+        eprintln!(
+            "warning: {} is typst {}; PDFs are byte-identical across machines only with typst {} (`cargo install --locked typst-cli@{}`)",
+            typst.program.display(),
+            typst.version,
+            render::typst::PINNED,
+            render::typst::PINNED
+        );
+    }
+    let opts = RenderOptions {
+        typst,
+        out: args.out.clone(),
+        templates: args.typst.templates.clone(),
+        font_paths: args.typst.font_path.clone(),
+        per_paper: args.per_paper,
+        jobs: args
+            .jobs
+            .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
+        keep_build: args.keep_build.clone(),
+    };
+    let bar = ProgressBar::new();
+    let report =
+        render::render_papers(papers, &opts, &|p| bar.update(p)).context("nothing was rendered")?;
+    bar.finish();
+
+    let record = record_toml(&report)?;
+    fsutil::write_atomic(&args.out.join("render.toml"), record.as_bytes())?;
+    print_report(&report, args);
+    Ok(report)
+}
+
+fn print_report(report: &RenderReport, args: &OutputArgs) {
+    for f in &report.failures {
+        let what = if f.papers.len() == 1 {
+            format!("paper {}", f.papers[0])
+        } else {
+            format!("{} papers", f.papers.len())
+        };
+        eprintln!(
+            "error: {} could not be made for {what}; typst said:\n{}",
+            f.path.display(),
+            indent(&f.message)
+        );
+    }
+    if !report.failures.is_empty() {
+        let source = match &args.typst.templates {
+            Some(dir) => format!("your templates in {}", dir.display()),
+            None => "the shipped templates".to_string(),
+        };
+        eprintln!(
+            "{} problem(s); the file names in typst's messages are those of {source}. Fix them and render again; the papers that worked were written.",
+            report.failures.len()
+        );
+    }
+    let count = |kind: Kind| report.outputs.iter().filter(|o| o.kind == kind).count();
+    let mut parts = Vec::new();
+    for o in &report.outputs {
+        if matches!(o.kind, Kind::Print | Kind::Keys) {
+            parts.push(format!("{} ({} papers)", o.path.display(), o.papers.len()));
+        }
+    }
+    if args.per_paper {
+        parts.push(format!(
+            "{} paper and {} key PDFs in {}",
+            count(Kind::Paper),
+            count(Kind::Key),
+            args.out.join("pdf").display()
+        ));
+    }
+    eprintln!(
+        "rendered {} paper(s) with typst {}: {}",
+        report.papers,
+        report.typst_version,
+        if parts.is_empty() {
+            "nothing".to_string()
+        } else {
+            parts.join(", ")
+        }
+    );
+    if let Some(build) = &report.build {
+        eprintln!("build folder kept in {}", build.display());
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The render record: what was made with which typst, and each PDF's digest
+/// (the same manifests and typst give the same digests).
+#[derive(Serialize)]
+struct Record<'a> {
+    format: &'static str,
+    tool: String,
+    typst_version: &'a str,
+    papers: usize,
+    #[serde(rename = "output")]
+    outputs: Vec<RecordLine>,
+}
+
+#[derive(Serialize)]
+struct RecordLine {
+    file: String,
+    kind: Kind,
+    papers: usize,
+    sha256: String,
+}
+
+fn record_toml(report: &RenderReport) -> Result<String> {
+    let mut outputs = Vec::new();
+    for o in &report.outputs {
+        outputs.push(RecordLine {
+            file: o.path.display().to_string(),
+            kind: o.kind,
+            papers: o.papers.len(),
+            sha256: sha256_file(&o.path)?,
+        });
+    }
+    outputs.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(toml::to_string(&Record {
+        format: "certexam-render-record-v1",
+        tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
+        typst_version: &report.typst_version,
+        papers: report.papers,
+        outputs,
+    })?)
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// An `indicatif` bar on a terminal; nothing otherwise.
+struct ProgressBar(Option<indicatif::ProgressBar>);
+
+impl ProgressBar {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} rendering {bar:30} {pos}/{len} PDFs {elapsed} {wide_msg}",
+            )
+            .expect("the template is valid"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(Some(bar))
+    }
+
+    fn update(&self, p: &Progress) {
+        let Some(bar) = &self.0 else { return };
+        match p {
+            Progress::Planned { total } => bar.set_length(*total as u64),
+            Progress::Finished { output, ok } => {
+                bar.inc(1);
+                let name = output
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                bar.set_message(if *ok { name } else { format!("{name} failed") });
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

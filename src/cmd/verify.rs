@@ -1,0 +1,156 @@
+//! `certexam verify`: checks score files against the proctor's public key,
+//! the way HR does years later — each file OK or FAILED with the reason.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use crate::Status;
+use crate::score_file;
+use crate::sign::{self, PublicKey};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The proctor's public key (NAME.pub from `certexam keygen`).
+    #[arg(long, value_name = "NAME.pub")]
+    pub pubkey: PathBuf,
+    /// Score files, or folders searched for them (*.score.toml, *.score.vN.toml).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print only the files that fail, and the count.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Checked {
+    file: PathBuf,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exam: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass: Option<bool>,
+}
+
+/// Score files under `paths`: files as given, folders searched recursively
+/// (hidden entries skipped), sorted.
+pub fn find_score_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut found)?;
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            bail!("{} does not exist", path.display());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, found)?;
+        } else if score_file::parse_file_name(&name).is_some() {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: &Args) -> Result<Status> {
+    let key = PublicKey::read(&args.pubkey)?;
+    let files = find_score_files(&args.paths)?;
+    if files.is_empty() {
+        bail!(
+            "no score files (*.score.toml) under {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let results = crate::parallel::map(&files, |f| sign::verify_score_file(&key, f));
+    let mut checked = Vec::with_capacity(files.len());
+    let mut failed = 0;
+    let mut out = String::new();
+    for (file, result) in files.iter().zip(results) {
+        match result {
+            Ok(s) => {
+                if !args.quiet {
+                    out.push_str(&format!(
+                        "OK      {}  {} {}  {}  {}/{}  {}\n",
+                        file.display(),
+                        s.candidate.id,
+                        s.candidate.name,
+                        s.exam.id,
+                        s.result.total,
+                        s.result.max,
+                        if s.result.pass { "PASS" } else { "FAIL" }
+                    ));
+                }
+                checked.push(Checked {
+                    file: file.clone(),
+                    ok: true,
+                    reason: None,
+                    candidate: Some(s.candidate.id),
+                    exam: Some(s.exam.id),
+                    total: Some(format!("{}/{}", s.result.total, s.result.max)),
+                    pass: Some(s.result.pass),
+                });
+            }
+            Err(e) => {
+                failed += 1;
+                out.push_str(&format!("FAILED  {}: {e}\n", file.display()));
+                checked.push(Checked {
+                    file: file.clone(),
+                    ok: false,
+                    reason: Some(e.to_string()),
+                    candidate: None,
+                    exam: None,
+                    total: None,
+                    pass: None,
+                });
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&checked)?);
+    } else {
+        print!("{out}");
+    }
+    eprintln!(
+        "{} score file(s) checked with key {}: {} OK, {failed} FAILED",
+        files.len(),
+        key.key_id(),
+        files.len() - failed
+    );
+    if failed > 0 {
+        eprintln!(
+            "a FAILED file cannot be trusted: get the original from the proctor (or the archive) and check it again"
+        );
+    }
+    Ok(Status::from_problems(failed > 0))
+}

@@ -1,0 +1,313 @@
+//! Optical mark reading of scanned answer sheets (答题卡): each page is
+//! framed by its corner marks, identified by its QR code and its bubbles
+//! measured at the positions [`crate::sheet`] printed them; the pages are
+//! then put together into one wide row per paper, the `sheets.csv` that
+//! `grade` reads. Nothing uncertain is guessed: it goes to the review list
+//! with a picture of the row, and the proctor's decisions are fed back.
+//!
+//! Everything here is pure over grey images, so it is tested without files.
+
+pub mod bubbles;
+pub mod image_in;
+pub mod marks;
+pub mod qr;
+pub mod review;
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use image::GrayImage;
+
+use crate::bank::QuestionType;
+use crate::paper::Paper;
+use crate::sheet::{self, BUBBLE_RADIUS, NUMBER_WIDTH, ROW_PITCH, SheetLayout, SheetPage};
+use bubbles::{Mark, Measure, Reading};
+use image_in::PageRef;
+
+/// What the scanner knows about one paper.
+#[derive(Clone, Debug)]
+pub struct PaperInfo {
+    pub paper_id: String,
+    /// The candidate's id, `None` for a paper drawn per form.
+    pub candidate: Option<String>,
+    pub layout: SheetLayout,
+    /// Question number → only one option may be marked.
+    pub single: BTreeMap<u32, bool>,
+    /// Number of questions.
+    pub questions: u32,
+}
+
+/// The papers of the session, by printed id.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    pub papers: BTreeMap<String, PaperInfo>,
+}
+
+impl Index {
+    pub fn new<'a>(papers: impl IntoIterator<Item = &'a Paper>) -> Self {
+        let papers = papers
+            .into_iter()
+            .map(|p| {
+                let info = PaperInfo {
+                    paper_id: p.paper_id.to_uppercase(),
+                    candidate: p.content.candidate.as_ref().map(|c| c.id.clone()),
+                    layout: sheet::for_paper(p),
+                    single: p
+                        .content
+                        .questions
+                        .iter()
+                        .map(|q| (q.number, q.kind != QuestionType::Multiple))
+                        .collect(),
+                    questions: p.content.questions.len() as u32,
+                };
+                (info.paper_id.clone(), info)
+            })
+            .collect();
+        Self { papers }
+    }
+
+    /// The frame of every sheet page (marks, QR) is the same; any page gives it.
+    fn frame_page(&self) -> SheetPage {
+        self.papers
+            .values()
+            .find_map(|p| p.layout.pages.first().cloned())
+            .unwrap_or_else(|| sheet::layout(&[]).pages.remove(0))
+    }
+}
+
+/// How one question of a page was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuestionRead {
+    pub number: u32,
+    pub reading: Reading,
+    /// Each bubble's code and measure, for the review list and the log.
+    pub measures: Vec<(String, Measure)>,
+    /// A PNG of the question's row, when a person should look at it.
+    pub crop: Option<Vec<u8>>,
+}
+
+impl QuestionRead {
+    /// `A 0.91/0.98  B 0.03/0.00 …`: fill and ink share of every bubble.
+    pub fn detail(&self) -> String {
+        self.measures
+            .iter()
+            .map(|(c, m)| format!("{c} {:.2}/{:.2}", m.fill, m.ink))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+}
+
+/// What came of one scanned page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A page of an answer sheet, read.
+    Sheet {
+        paper: String,
+        /// Page of the answer sheet, from 1.
+        page: u32,
+        upside_down: bool,
+        questions: Vec<QuestionRead>,
+    },
+    /// The page could not be read as a sheet: why, and a small picture of it.
+    Failed {
+        problem: String,
+        paper: Option<String>,
+        thumbnail: Option<Vec<u8>>,
+    },
+}
+
+/// One scanned page and what came of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageRead {
+    pub source: PageRef,
+    pub outcome: Outcome,
+}
+
+/// Loads and reads one page; a file that cannot be loaded is a failed page.
+pub fn scan_page(source: &PageRef, index: &Index) -> PageRead {
+    let outcome = match image_in::load(source) {
+        Ok(img) => read_page(&img, index),
+        Err(e) => Outcome::Failed {
+            problem: e.to_string(),
+            paper: None,
+            thumbnail: None,
+        },
+    };
+    PageRead {
+        source: source.clone(),
+        outcome,
+    }
+}
+
+/// Reads one scanned page.
+pub fn read_page(img: &GrayImage, index: &Index) -> Outcome {
+    let fail = |problem: String, paper: Option<String>| Outcome::Failed {
+        problem,
+        paper,
+        thumbnail: Some(thumbnail(img)),
+    };
+    let frame_page = index.frame_page();
+    let upright = match marks::find(img, &frame_page) {
+        Ok(f) => f,
+        Err(e) => {
+            return fail(
+                format!("{e}; not an answer sheet page, or its edge was cut off in scanning"),
+                None,
+            );
+        }
+    };
+    let Some(turned) = upright.rotated(&frame_page) else {
+        return fail(
+            "the corner marks do not form the sheet's rectangle".into(),
+            None,
+        );
+    };
+    // The QR code's corner is dark, the opposite corner is not: try the
+    // darker reading first, the other if its code cannot be read.
+    let mut frames = [upright, turned];
+    if qr::ink(img, &turned.map, &frame_page.qr) > qr::ink(img, &upright.map, &frame_page.qr) {
+        frames.swap(0, 1);
+    }
+    let mut last_err = qr::QrError::NotFound;
+    let mut found = None;
+    for f in frames {
+        match qr::read(img, &f.map, &frame_page.qr) {
+            Ok(id) => {
+                found = Some((f, id));
+                break;
+            }
+            Err(e) => last_err = e,
+        }
+    }
+    let Some((frame, id)) = found else {
+        return fail(
+            format!("{last_err}; the page is not a readable answer sheet"),
+            None,
+        );
+    };
+    let Some(info) = index.papers.get(&id.paper) else {
+        return fail(
+            format!(
+                "paper {} is not in --papers (a sheet of another exam or session?)",
+                id.paper
+            ),
+            Some(id.paper),
+        );
+    };
+    let Some(page) = info.layout.pages.iter().find(|p| p.page == id.page) else {
+        return fail(
+            format!(
+                "the QR code says sheet page {}, but paper {} has a {}-page sheet",
+                id.page,
+                id.paper,
+                info.layout.pages.len()
+            ),
+            Some(id.paper),
+        );
+    };
+    Outcome::Sheet {
+        paper: id.paper.clone(),
+        page: id.page,
+        upside_down: frame.upside_down,
+        questions: read_bubbles(img, &frame, page, info),
+    }
+}
+
+fn read_bubbles(
+    img: &GrayImage,
+    frame: &marks::Frame,
+    page: &SheetPage,
+    info: &PaperInfo,
+) -> Vec<QuestionRead> {
+    let measures: Vec<Measure> = page
+        .bubbles
+        .iter()
+        .map(|b| bubbles::measure(img, &frame.map, frame.black, b.cx, b.cy, b.r))
+        .collect();
+    // The printed label inside a ring shows up as a little darkness; each
+    // label's empty level is learnt from the page itself.
+    let mut by_label: BTreeMap<&str, Vec<Measure>> = BTreeMap::new();
+    for (b, m) in page.bubbles.iter().zip(&measures) {
+        by_label.entry(b.label.as_str()).or_default().push(*m);
+    }
+    let all: Vec<Measure> = measures.clone();
+    let page_level = bubbles::empty_level(&all);
+    let levels: BTreeMap<&str, Measure> = by_label
+        .into_iter()
+        .map(|(l, ms)| {
+            let level = if ms.len() >= 3 {
+                bubbles::empty_level(&ms)
+            } else {
+                page_level
+            };
+            (l, level)
+        })
+        .collect();
+    let mut out: Vec<QuestionRead> = Vec::new();
+    let mut i = 0;
+    while i < page.bubbles.len() {
+        let number = page.bubbles[i].question;
+        let mut j = i;
+        while j < page.bubbles.len() && page.bubbles[j].question == number {
+            j += 1;
+        }
+        let row = &page.bubbles[i..j];
+        let marks: Vec<(&str, Mark)> = row
+            .iter()
+            .zip(&measures[i..j])
+            .map(|(b, m)| {
+                (
+                    b.option.as_str(),
+                    bubbles::decide(*m, levels[b.label.as_str()]),
+                )
+            })
+            .collect();
+        let single = info.single.get(&number).copied().unwrap_or(true);
+        let reading = bubbles::read_question(single, &marks);
+        let look = match &reading {
+            Reading::Unsure(_) => true,
+            Reading::Answer { faint, .. } => !faint.is_empty(),
+        };
+        let crop = look.then(|| {
+            let first = &row[0];
+            let last = &row[row.len() - 1];
+            let rect = (
+                first.cx - BUBBLE_RADIUS - NUMBER_WIDTH,
+                first.cy - ROW_PITCH / 2.0,
+                last.cx - first.cx + 2.0 * BUBBLE_RADIUS + NUMBER_WIDTH + 2.0,
+                ROW_PITCH,
+            );
+            png(&qr::warp(img, &frame.map, rect, 10.0))
+        });
+        out.push(QuestionRead {
+            number,
+            reading,
+            measures: row
+                .iter()
+                .zip(&measures[i..j])
+                .map(|(b, m)| (b.option.clone(), *m))
+                .collect(),
+            crop,
+        });
+        i = j;
+    }
+    out
+}
+
+/// A small PNG of a whole page, for the review list.
+fn thumbnail(img: &GrayImage) -> Vec<u8> {
+    let small = image::imageops::resize(
+        img,
+        (img.width() / 3).max(1),
+        (img.height() / 3).max(1),
+        image::imageops::FilterType::Triangle,
+    );
+    png(&small)
+}
+
+fn png(img: &GrayImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encoding into memory does not fail");
+    out.into_inner()
+}

@@ -1,0 +1,580 @@
+//! Putting the pages read together: one wide row per paper for `grade`
+//! (`sheets.csv`), the list of what a person must look at (`review.csv`,
+//! each row with a picture) and the per-page log. Decisions the proctor
+//! writes into review.csv's `decision` column are applied here on the next
+//! run, so the same scans plus the decisions give a complete sheets.csv.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::bubbles::Reading;
+use super::{Index, Outcome, PageRead, PaperInfo, QuestionRead};
+use crate::grade::sheet::fold_width;
+
+/// What a cell of sheets.csv holds when a question could not be read: not
+/// an answer, so `grade` refuses the sheet instead of scoring a guess.
+pub const UNDECIDED: &str = "?";
+
+/// The header of review.csv.
+pub const REVIEW_HEADER: [&str; 10] = [
+    "file",
+    "page",
+    "paper",
+    "candidate",
+    "question",
+    "status",
+    "problem",
+    "read",
+    "crop",
+    "decision",
+];
+
+/// One line of review.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewRow {
+    pub file: String,
+    /// Page of the scan file, from 1.
+    pub page: u32,
+    pub paper: String,
+    pub candidate: String,
+    /// Empty for a problem with the whole page.
+    pub question: Option<u32>,
+    /// `decide` (needs a decision), `check` (read, but worth a look) or `decided`.
+    pub status: &'static str,
+    pub problem: String,
+    /// What the scanner measured.
+    pub read: String,
+    /// Picture, relative to the output folder.
+    pub crop: String,
+    pub decision: String,
+}
+
+/// One line of the per-page log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogRow {
+    pub file: String,
+    pub page: u32,
+    /// `read` or `failed`.
+    pub status: &'static str,
+    pub paper: String,
+    pub sheet_page: String,
+    pub upside_down: bool,
+    pub answered: usize,
+    pub unsure: usize,
+    pub problem: String,
+}
+
+/// One row of sheets.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetRow {
+    pub candidate: String,
+    pub paper: String,
+    /// One cell per question; [`UNDECIDED`] where a person must decide.
+    pub answers: Vec<String>,
+}
+
+/// Everything a run writes, plus the pictures (path relative to the output
+/// folder, PNG bytes).
+#[derive(Debug, Default)]
+pub struct Assembled {
+    pub sheets: Vec<SheetRow>,
+    pub review: Vec<ReviewRow>,
+    pub log: Vec<LogRow>,
+    pub crops: Vec<(String, Vec<u8>)>,
+}
+
+impl Assembled {
+    /// Review rows still waiting for a decision.
+    pub fn undecided(&self) -> usize {
+        self.review.iter().filter(|r| r.status == "decide").count()
+    }
+}
+
+/// The proctor's decisions: (paper, question) → the answer as it goes into
+/// sheets.csv (`""` for unanswered).
+pub type Decisions = BTreeMap<(String, u32), String>;
+
+/// A decision in review.csv that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct BadDecision {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Reads the decisions from a review.csv the proctor filled in. Rows
+/// without a decision are skipped; so are page rows, which have no question.
+pub fn read_decisions(path: &Path, text: &str, index: &Index) -> (Decisions, Vec<BadDecision>) {
+    let mut decisions = Decisions::new();
+    let mut bad = Vec::new();
+    let file = path.display().to_string();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => {
+            bad.push(BadDecision {
+                file,
+                line: 1,
+                message: format!("cannot read the header: {e}"),
+            });
+            return (decisions, bad);
+        }
+    };
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (Some(paper_col), Some(question_col), Some(decision_col)) =
+        (col("paper"), col("question"), col("decision"))
+    else {
+        bad.push(BadDecision {
+            file,
+            line: 1,
+            message: "the header needs the columns paper, question and decision (use the review.csv that scan wrote)".into(),
+        });
+        return (decisions, bad);
+    };
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                bad.push(BadDecision {
+                    file: file.clone(),
+                    line: e.position().map_or(0, |p| p.line()),
+                    message: format!("cannot read this row: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |c: usize| record.get(c).unwrap_or("").trim();
+        let typed = fold_width(get(decision_col));
+        let typed = typed.trim();
+        if typed.is_empty() {
+            continue;
+        }
+        let paper = get(paper_col).to_uppercase();
+        let Ok(question) = get(question_col).parse::<u32>() else {
+            bad.push(BadDecision {
+                file: file.clone(),
+                line,
+                message: format!(
+                    "decision `{typed}` is on a row without a question number; a page that could not be read is typed into a CSV of its own (see docs/scan.md)"
+                ),
+            });
+            continue;
+        };
+        let Some(info) = index.papers.get(&paper) else {
+            bad.push(BadDecision {
+                file: file.clone(),
+                line,
+                message: format!("paper `{paper}` is not in --papers"),
+            });
+            continue;
+        };
+        match normalise_decision(typed, info, question) {
+            Ok(answer) => {
+                decisions.insert((paper, question), answer);
+            }
+            Err(message) => bad.push(BadDecision {
+                file: file.clone(),
+                line,
+                message,
+            }),
+        }
+    }
+    (decisions, bad)
+}
+
+/// A typed decision as it goes into sheets.csv: `-` → unanswered, options
+/// upper-cased and in order, 对/错/√/× → T/F; checked against the question.
+fn normalise_decision(typed: &str, info: &PaperInfo, question: u32) -> Result<String, String> {
+    let codes: Vec<&str> = info
+        .layout
+        .bubbles()
+        .filter(|(_, b)| b.question == question)
+        .map(|(_, b)| b.option.as_str())
+        .collect();
+    if codes.is_empty() {
+        return Err(format!(
+            "paper {} has no question {question}",
+            info.paper_id
+        ));
+    }
+    if typed == "-" {
+        return Ok(String::new());
+    }
+    let tf = codes == ["T", "F"];
+    let mut chosen: Vec<&str> = Vec::new();
+    for c in typed.chars().filter(|c| !c.is_whitespace() && *c != ',') {
+        let code = match (tf, c.to_ascii_uppercase()) {
+            (true, '对' | '√' | '✓' | 'T') => "T",
+            (true, '错' | '×' | '✗' | 'F') => "F",
+            (false, u) => match codes.iter().find(|k| k.starts_with(u)) {
+                Some(k) => k,
+                None => {
+                    return Err(format!(
+                        "decision `{typed}`: question {question} has options {}; write the marked ones (e.g. `{}`) or `-` for unanswered",
+                        codes.join(""),
+                        codes[0]
+                    ));
+                }
+            },
+            (true, _) => {
+                return Err(format!(
+                    "decision `{typed}`: question {question} is true/false; write T or F (对/错), or `-` for unanswered"
+                ));
+            }
+        };
+        if !chosen.contains(&code) {
+            chosen.push(code);
+        }
+    }
+    if chosen.len() > 1 && info.single.get(&question).copied().unwrap_or(true) {
+        return Err(format!(
+            "decision `{typed}`: question {question} takes one answer"
+        ));
+    }
+    let answer: String = codes
+        .iter()
+        .filter(|c| chosen.contains(c))
+        .copied()
+        .collect();
+    Ok(answer)
+}
+
+/// Puts the pages together. `reads` is in scan order; the first page of a
+/// file is page 1.
+pub fn assemble(index: &Index, reads: &[PageRead], decisions: &Decisions) -> Assembled {
+    let mut out = Assembled::default();
+    // (paper, sheet page) → the reads claiming it, in scan order.
+    let mut claims: BTreeMap<(String, u32), Vec<usize>> = BTreeMap::new();
+    for (seq, read) in reads.iter().enumerate() {
+        let file = read.source.file.display().to_string();
+        let page = read.source.page;
+        match &read.outcome {
+            Outcome::Sheet {
+                paper,
+                page: sheet_page,
+                upside_down,
+                questions,
+            } => {
+                claims
+                    .entry((paper.clone(), *sheet_page))
+                    .or_default()
+                    .push(seq);
+                out.log.push(LogRow {
+                    file,
+                    page,
+                    status: "read",
+                    paper: paper.clone(),
+                    sheet_page: sheet_page.to_string(),
+                    upside_down: *upside_down,
+                    answered: questions
+                        .iter()
+                        .filter(|q| matches!(&q.reading, Reading::Answer { codes, .. } if !codes.is_empty()))
+                        .count(),
+                    unsure: questions
+                        .iter()
+                        .filter(|q| matches!(q.reading, Reading::Unsure(_)))
+                        .count(),
+                    problem: String::new(),
+                });
+            }
+            Outcome::Failed {
+                problem,
+                paper,
+                thumbnail,
+            } => {
+                let crop = thumbnail.as_ref().map_or(String::new(), |png| {
+                    let name = format!("review/{:04}-page.png", seq + 1);
+                    out.crops.push((name.clone(), png.clone()));
+                    name
+                });
+                let paper = paper.clone().unwrap_or_default();
+                let candidate = candidate_of(index, &paper);
+                out.review.push(ReviewRow {
+                    file: file.clone(),
+                    page,
+                    paper: paper.clone(),
+                    candidate,
+                    question: None,
+                    status: "decide",
+                    problem: problem.clone(),
+                    read: String::new(),
+                    crop,
+                    decision: String::new(),
+                });
+                out.log.push(LogRow {
+                    file,
+                    page,
+                    status: "failed",
+                    paper,
+                    sheet_page: String::new(),
+                    upside_down: false,
+                    answered: 0,
+                    unsure: 0,
+                    problem: problem.clone(),
+                });
+            }
+        }
+    }
+
+    // Every paper with at least one page read gets a row.
+    let papers: Vec<&String> = {
+        let mut p: Vec<&String> = claims.keys().map(|(p, _)| p).collect();
+        p.dedup();
+        p
+    };
+    for paper in papers {
+        let info = &index.papers[paper];
+        let candidate = info.candidate.clone().unwrap_or_default();
+        let mut answers = vec![UNDECIDED.to_string(); info.questions as usize];
+        for sheet_page in &info.layout.pages {
+            let key = (paper.clone(), sheet_page.page);
+            let mut numbers: Vec<u32> = sheet_page.bubbles.iter().map(|b| b.question).collect();
+            numbers.dedup();
+            let Some(seqs) = claims.get(&key) else {
+                for &n in &numbers {
+                    if let Some(answer) = decisions.get(&(paper.clone(), n)) {
+                        answers[n as usize - 1] = answer.clone();
+                    }
+                }
+                let missing = numbers
+                    .iter()
+                    .filter(|n| !decisions.contains_key(&((*paper).clone(), **n)))
+                    .count();
+                if missing > 0 {
+                    out.review.push(ReviewRow {
+                        file: String::new(),
+                        page: 0,
+                        paper: paper.clone(),
+                        candidate: candidate.clone(),
+                        question: None,
+                        status: "decide",
+                        problem: format!(
+                            "page {} of this paper's answer sheet is not in the scans (questions {}–{})",
+                            sheet_page.page,
+                            numbers.first().copied().unwrap_or(0),
+                            numbers.last().copied().unwrap_or(0)
+                        ),
+                        read: String::new(),
+                        crop: String::new(),
+                        decision: String::new(),
+                    });
+                }
+                continue;
+            };
+            let page_reads: Vec<(&PageRead, &[QuestionRead])> = seqs
+                .iter()
+                .map(|&s| match &reads[s].outcome {
+                    Outcome::Sheet { questions, .. } => (&reads[s], questions.as_slice()),
+                    Outcome::Failed { .. } => unreachable!("only sheets are claims"),
+                })
+                .collect();
+            let (first, first_questions) = page_reads[0];
+            let where_ =
+                |r: &PageRead| format!("{} page {}", r.source.file.display(), r.source.page);
+            for (qi, q) in first_questions.iter().enumerate() {
+                let n = q.number;
+                let mut row = ReviewRow {
+                    file: first.source.file.display().to_string(),
+                    page: first.source.page,
+                    paper: paper.clone(),
+                    candidate: candidate.clone(),
+                    question: Some(n),
+                    status: "decide",
+                    problem: String::new(),
+                    read: q.detail(),
+                    crop: String::new(),
+                    decision: String::new(),
+                };
+                let crop_name = |seq: usize| format!("review/{:04}-q{n}.png", seq + 1);
+                let mut crop = q.crop.as_ref().map(|png| (crop_name(seqs[0]), png.clone()));
+                // Several scans of the same sheet page must agree.
+                let others: Vec<(&PageRead, &QuestionRead)> = page_reads[1..]
+                    .iter()
+                    .filter_map(|(r, qs)| qs.get(qi).map(|oq| (*r, oq)))
+                    .collect();
+                let disagree = others.iter().any(|(_, oq)| oq.reading != q.reading);
+                let (cell, problem, status) = if disagree {
+                    let mut told = vec![format!("{}: {}", where_(first), describe(&q.reading))];
+                    told.extend(
+                        others
+                            .iter()
+                            .map(|(r, oq)| format!("{}: {}", where_(r), describe(&oq.reading))),
+                    );
+                    if crop.is_none() {
+                        crop = Some((crop_name(seqs[0]), q.crop.clone().unwrap_or_default()));
+                    }
+                    (
+                        UNDECIDED.to_string(),
+                        format!(
+                            "the same sheet page was scanned more than once and read differently: {}",
+                            told.join("; ")
+                        ),
+                        "decide",
+                    )
+                } else {
+                    match &q.reading {
+                        Reading::Unsure(why) => (UNDECIDED.to_string(), why.clone(), "decide"),
+                        Reading::Answer { codes, faint } if !faint.is_empty() => (
+                            codes.clone(),
+                            format!(
+                                "faint mark in {} read as not marked (erased?); read as `{}`",
+                                faint.join(", "),
+                                if codes.is_empty() { "-" } else { codes }
+                            ),
+                            "check",
+                        ),
+                        Reading::Answer { codes, .. } => (codes.clone(), String::new(), ""),
+                    }
+                };
+                let decided = decisions.get(&(paper.clone(), n));
+                answers[n as usize - 1] = decided.cloned().unwrap_or(cell);
+                if qi == 0
+                    && first_questions
+                        .iter()
+                        .all(|q| describe(&q.reading) == "blank")
+                {
+                    out.review.push(ReviewRow {
+                        question: None,
+                        status: "check",
+                        problem: "no bubble is marked on this page (a blank sheet?); its answers are read as unanswered".into(),
+                        read: String::new(),
+                        ..row.clone()
+                    });
+                }
+                if !others.is_empty() && !disagree && problem.is_empty() && qi == 0 {
+                    // Scanned twice, read the same: say so once per page.
+                    out.review.push(ReviewRow {
+                        question: None,
+                        status: "check",
+                        problem: format!(
+                            "sheet page {} of paper {paper} was scanned more than once ({}); the reads agree",
+                            sheet_page.page,
+                            page_reads.iter().map(|(r, _)| where_(r)).collect::<Vec<_>>().join(", ")
+                        ),
+                        read: String::new(),
+                        ..row.clone()
+                    });
+                }
+                if problem.is_empty() {
+                    continue;
+                }
+                if let Some((name, png)) = crop.filter(|(_, png)| !png.is_empty()) {
+                    row.crop = name.clone();
+                    out.crops.push((name, png));
+                }
+                row.problem = problem;
+                row.status = if let Some(d) = decided {
+                    row.decision = if d.is_empty() { "-".into() } else { d.clone() };
+                    "decided"
+                } else {
+                    status
+                };
+                out.review.push(row);
+            }
+        }
+        out.sheets.push(SheetRow {
+            candidate,
+            paper: paper.clone(),
+            answers,
+        });
+    }
+    out.sheets
+        .sort_by(|a, b| (&a.candidate, &a.paper).cmp(&(&b.candidate, &b.paper)));
+    out
+}
+
+fn describe(reading: &Reading) -> String {
+    match reading {
+        Reading::Answer { codes, .. } if codes.is_empty() => "blank".into(),
+        Reading::Answer { codes, .. } => codes.clone(),
+        Reading::Unsure(why) => format!("unsure ({why})"),
+    }
+}
+
+fn candidate_of(index: &Index, paper: &str) -> String {
+    index
+        .papers
+        .get(paper)
+        .and_then(|p| p.candidate.clone())
+        .unwrap_or_default()
+}
+
+/// sheets.csv in the wide layout `grade` reads: `candidate,paper,1,2,…`;
+/// a paper with fewer questions than the longest leaves its last cells empty.
+pub fn sheets_csv(rows: &[SheetRow]) -> Vec<u8> {
+    let width = rows.iter().map(|r| r.answers.len()).max().unwrap_or(0);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["candidate".to_string(), "paper".to_string()];
+    header.extend((1..=width).map(|n| n.to_string()));
+    w.write_record(&header).expect("writing to memory");
+    for r in rows {
+        let mut rec = vec![r.candidate.clone(), r.paper.clone()];
+        rec.extend(r.answers.iter().cloned());
+        rec.resize(width + 2, String::new());
+        w.write_record(&rec).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// review.csv, with a UTF-8 BOM so that Excel shows the Chinese columns right.
+pub fn review_csv(rows: &[ReviewRow]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(REVIEW_HEADER).expect("writing to memory");
+    for r in rows {
+        w.write_record([
+            r.file.as_str(),
+            &if r.page == 0 {
+                String::new()
+            } else {
+                r.page.to_string()
+            },
+            &r.paper,
+            &r.candidate,
+            &r.question.map_or(String::new(), |q| q.to_string()),
+            r.status,
+            &r.problem,
+            &r.read,
+            &r.crop,
+            &r.decision,
+        ])
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// The per-page log, scan-log.csv.
+pub fn log_csv(rows: &[LogRow]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "file",
+        "page",
+        "status",
+        "paper",
+        "sheet_page",
+        "upside_down",
+        "answered",
+        "unsure",
+        "problem",
+    ])
+    .expect("writing to memory");
+    for r in rows {
+        w.write_record([
+            r.file.as_str(),
+            &r.page.to_string(),
+            r.status,
+            &r.paper,
+            &r.sheet_page,
+            if r.upside_down { "yes" } else { "no" },
+            &r.answered.to_string(),
+            &r.unsure.to_string(),
+            &r.problem,
+        ])
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}

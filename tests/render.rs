@@ -1,0 +1,741 @@
+//! `certexam render` and `certexam doctor` as trainers run them: the real
+//! binary, the real typst, and the PDFs read back with poppler's pdftotext,
+//! pdffonts and pdfinfo. These tests fail (never skip) when typst or poppler
+//! is missing: `scripts/setup.sh` installs them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use certexam::bank::QuestionType;
+use certexam::paper::{
+    self, Candidate, CategoryTitle, DrawInfo, Exam, Key, Paper, PaperContent, PaperQuestion,
+    PassRule, Scoring, Section,
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn certexam() -> Command {
+    let mut cmd = Command::cargo_bin("certexam").unwrap();
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a poppler tool and returns its stdout; panics with advice when it is missing.
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Process::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is needed for these tests ({e}); run scripts/setup.sh"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} {} failed: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text of a PDF (or of one page) in content order, without any whitespace.
+fn text(pdf: &Path, page: Option<u32>) -> String {
+    let range = page.map(|p| p.to_string());
+    let mut args = vec!["-raw"];
+    if let Some(p) = &range {
+        args.extend(["-f", p, "-l", p]);
+    }
+    squash(&poppler("pdftotext", &args, pdf))
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn pages(pdf: &Path) -> u32 {
+    let info = poppler("pdfinfo", &[], pdf);
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo tells the page count")
+}
+
+/// Finds each needle after the previous one; says which one is missing.
+fn assert_in_order(haystack: &str, needles: &[String], what: &str) {
+    let mut at = 0;
+    for n in needles {
+        match haystack[at..].find(n.as_str()) {
+            Some(i) => at += i + n.len(),
+            None => panic!(
+                "{what}: `{n}` is missing or out of order (searched from byte {at} of {})",
+                haystack.len()
+            ),
+        }
+    }
+}
+
+/// Draws the shipped example exam for a small roster into `dir`.
+fn draw_example(dir: &Path, ids: &[(&str, &str)]) -> Vec<Paper> {
+    let roster = dir.join("roster.csv");
+    let mut csv = String::from("id,name\n");
+    for (id, name) in ids {
+        csv.push_str(&format!("{id},{name}\n"));
+    }
+    fs::write(&roster, csv).unwrap();
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--seed",
+            "render-test",
+            "--out",
+        ])
+        .arg(dir.join("exam"))
+        .arg("--roster")
+        .arg(&roster)
+        .assert()
+        .success();
+    paper::read_dir(&dir.join("exam"))
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+fn render(papers: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    certexam()
+        .arg("render")
+        .arg("--papers")
+        .arg(papers)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+fn stderr(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+}
+
+/// Files in a folder (not recursive), sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The stems and options of a paper in printed order.
+fn printed_texts(p: &Paper) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in &p.content.questions {
+        out.push(squash(&q.stem));
+        out.extend(q.options.iter().map(|o| squash(o)));
+    }
+    out
+}
+
+#[test]
+fn the_bundle_prints_every_question_in_order_with_a_cjk_font_and_odd_page_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_example(
+        dir.path(),
+        &[("E001", "张三"), ("E002", "李四"), ("E003", "王五")],
+    );
+    let out = dir.path().join("print");
+    let run = render(&dir.path().join("exam"), &out, &["--per-paper"]).success();
+    assert!(
+        stderr(&run).contains("rendered 3 paper(s) with typst"),
+        "{}",
+        stderr(&run)
+    );
+
+    let print = out.join("print.pdf");
+    let all = text(&print, None);
+    let mut expected = Vec::new();
+    for p in &papers {
+        expected.push(squash(&p.content.exam.title));
+        expected.push(p.paper_id.clone());
+        expected.extend(printed_texts(p));
+        // The answer sheet follows the questions, with the paper id again.
+        expected.push("答题卡".to_string());
+        expected.push(p.paper_id.clone());
+    }
+    assert_in_order(&all, &expected, "print.pdf");
+
+    let fonts = poppler("pdffonts", &[], &print);
+    assert!(
+        fonts
+            .lines()
+            .any(|l| l.contains("CJK") && l.contains(" yes ")),
+        "no embedded CJK font in print.pdf:\n{fonts}"
+    );
+
+    // Each paper starts on an odd page and so does its answer sheet, which
+    // carries the candidate's id and paper id.
+    let total = pages(&print);
+    let mut covers = Vec::new();
+    let mut sheets = Vec::new();
+    for page in 1..=total {
+        let t = text(&print, Some(page));
+        if t.contains("考生须知") {
+            covers.push(page);
+        }
+        if t.contains("考生签名") {
+            sheets.push((page, t));
+        }
+    }
+    assert_eq!(covers.len(), papers.len(), "cover pages: {covers:?}");
+    assert_eq!(sheets.len(), papers.len(), "one sheet page per paper");
+    for (i, p) in papers.iter().enumerate() {
+        let (sheet_page, sheet) = &sheets[i];
+        assert_eq!(
+            covers[i] % 2,
+            1,
+            "paper {} starts on page {}",
+            p.holder(),
+            covers[i]
+        );
+        assert_eq!(
+            sheet_page % 2,
+            1,
+            "sheet of {} on page {sheet_page}",
+            p.holder()
+        );
+        assert!(covers[i] < *sheet_page);
+        assert!(
+            sheet.contains(&p.paper_id) && sheet.contains(p.holder()),
+            "{sheet}"
+        );
+    }
+    assert!(total >= sheets.last().unwrap().0);
+
+    // Per-paper files hold the same paper.
+    for p in &papers {
+        let one = out.join("pdf").join(format!("{}.pdf", p.holder()));
+        assert_in_order(&text(&one, None), &printed_texts(p), "per-paper PDF");
+        assert_eq!(pages(&one) % 2, 1, "the sheet is the last, odd page");
+        assert!(
+            out.join("pdf")
+                .join(format!("{}.key.pdf", p.holder()))
+                .exists()
+        );
+    }
+    let record = fs::read_to_string(out.join("render.toml")).unwrap();
+    assert!(record.contains("typst_version = \"0.15.1\""), "{record}");
+}
+
+#[test]
+fn the_keys_match_the_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_example(dir.path(), &[("K1", "赵六"), ("K2", "钱七")]);
+    let out = dir.path().join("print");
+    render(&dir.path().join("exam"), &out, &[]).success();
+    let keys = text(&out.join("keys.pdf"), None);
+    let mut expected = Vec::new();
+    for p in &papers {
+        expected.push(p.paper_id.clone());
+        // The quick key, then every question with its answer and explanation.
+        for q in &p.content.questions {
+            expected.push(format!("{}.{}", q.number, answer_text(&q.answer)));
+        }
+        for q in &p.content.questions {
+            expected.push(format!("{}.答案：{}", q.number, answer_text(&q.answer)));
+            expected.push(squash(&q.stem));
+            if let Some(e) = &q.explanation {
+                expected.push(squash(e));
+            }
+        }
+    }
+    assert_in_order(&keys, &expected, "keys.pdf");
+}
+
+fn answer_text(key: &Key) -> String {
+    match key {
+        Key::Letters(l) => l.clone(),
+        Key::TrueFalse(true) => "对".into(),
+        Key::TrueFalse(false) => "错".into(),
+    }
+}
+
+#[test]
+fn rendering_twice_gives_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_example(dir.path(), &[("R1", "孙八")]);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    render(&dir.path().join("exam"), &a, &["--per-paper"]).success();
+    render(&dir.path().join("exam"), &b, &["--per-paper"]).success();
+    for file in ["print.pdf", "keys.pdf", "pdf/R1.pdf", "pdf/R1.key.pdf"] {
+        assert!(
+            fs::read(a.join(file)).unwrap() == fs::read(b.join(file)).unwrap(),
+            "{file} differs between two renders"
+        );
+    }
+}
+
+// --- papers built by hand -----------------------------------------------------
+
+const INJECTIONS: &[&str] = &[
+    "#panic(\"x\")",
+    "#read(\"/etc/passwd\")",
+    "$x^2$",
+    "*a*",
+    "_b_",
+    "<l>",
+    "@ref",
+    "\\",
+    "//",
+];
+
+fn exam(lang: &str, sections: Vec<Section>) -> Exam {
+    Exam {
+        id: "HAND-1".into(),
+        title: if lang == "en" {
+            "Hand-made exam #1".into()
+        } else {
+            "手写试卷 #1".into()
+        },
+        lang: lang.into(),
+        duration_minutes: 30,
+        instructions: Some("说明 *不是粗体* #emph[x]".into()),
+        date: Some("2026-12-01".into()),
+        valid_months: None,
+        pass: PassRule {
+            percent: 60.0,
+            categories: BTreeMap::new(),
+        },
+        sections,
+        categories: BTreeMap::from([(
+            "c".to_string(),
+            CategoryTitle {
+                title: "类别".into(),
+                title_en: "Category".into(),
+            },
+        )]),
+    }
+}
+
+fn question(
+    number: u32,
+    kind: QuestionType,
+    stem: &str,
+    options: &[&str],
+    answer: Key,
+) -> PaperQuestion {
+    PaperQuestion {
+        number,
+        section: if kind == QuestionType::TrueFalse {
+            2
+        } else {
+            1
+        },
+        id: format!("Q-{number}"),
+        digest: "0".repeat(64),
+        kind,
+        category: "c".into(),
+        difficulty: 1,
+        stem: stem.into(),
+        options: options.iter().map(|s| s.to_string()).collect(),
+        answer,
+        original: "ABCD"[..options.len()].to_string(),
+        explanation: Some(format!("解析 {stem}")),
+    }
+}
+
+/// A paper whose every text is one of the strings typst must not interpret.
+fn hostile_paper(holder: &str, lang: &str) -> Paper {
+    let mut questions = Vec::new();
+    for (i, s) in INJECTIONS.iter().enumerate() {
+        questions.push(question(
+            i as u32 + 1,
+            QuestionType::Single,
+            &format!("题干 {s} 结束"),
+            &[s, "普通选项", &format!("{s}{s}"), "D"],
+            Key::Letters("B".into()),
+        ));
+    }
+    let n = questions.len() as u32;
+    questions.push(question(
+        n + 1,
+        QuestionType::TrueFalse,
+        "= 标题? - 列表? + 编号?",
+        &[],
+        Key::TrueFalse(true),
+    ));
+    let sections = vec![
+        Section {
+            title: "一、单选 #strong[x]".into(),
+            kind: QuestionType::Single,
+            points: 2.0,
+            scoring: Scoring::AllOrNothing,
+            penalty: 0.0,
+            first: 1,
+            last: n,
+        },
+        Section {
+            title: "二、判断".into(),
+            kind: QuestionType::TrueFalse,
+            points: 1.0,
+            scoring: Scoring::AllOrNothing,
+            penalty: 0.0,
+            first: n + 1,
+            last: n + 1,
+        },
+    ];
+    Paper::new(PaperContent {
+        format: paper::FORMAT.into(),
+        exam: exam(lang, sections),
+        candidate: Some(Candidate {
+            id: holder.into(),
+            name: "#panic(\"name\") 王$五$".into(),
+            extra: BTreeMap::from([("部门".to_string(), "<b>客服</b>".to_string())]),
+        }),
+        form: None,
+        draw: DrawInfo {
+            algorithm: "certexam-draw-v1".into(),
+            master_seed: "hand".into(),
+            seed: "00".into(),
+            bank_name: "test".into(),
+            bank_version: "1".into(),
+            bank_digest: "0".repeat(64),
+        },
+        questions,
+    })
+}
+
+fn write_papers(dir: &Path, papers: &[Paper]) {
+    fs::create_dir_all(dir).unwrap();
+    for p in papers {
+        fs::write(
+            dir.join(format!("{}{}", p.holder(), paper::EXTENSION)),
+            p.to_toml(),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn user_text_is_printed_literally_and_never_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let zh = hostile_paper("H1", "zh");
+    let en = hostile_paper("H2", "en");
+    let papers = dir.path().join("papers");
+    write_papers(&papers, &[zh.clone(), en.clone()]);
+    let out = dir.path().join("out");
+    render(&papers, &out, &[]).success();
+
+    let all = text(&out.join("print.pdf"), None);
+    for p in [&zh, &en] {
+        let mut expected = vec![squash("#panic(\"name\") 王$五$"), squash("<b>客服</b>")];
+        expected.extend(printed_texts(p));
+        assert_in_order(&all, &expected, "hostile paper");
+    }
+    assert!(all.contains(&squash("说明 *不是粗体* #emph[x]")));
+    assert!(all.contains(&squash("一、单选 #strong[x]")));
+    assert!(!all.contains("root:"), "the template read /etc/passwd");
+    // English labels on the English paper, Chinese on the Chinese one.
+    assert!(all.contains("Answersheet") && all.contains("答题卡"));
+
+    let keys = text(&out.join("keys.pdf"), None);
+    for s in INJECTIONS {
+        assert!(
+            keys.contains(&squash(&format!("解析 题干 {s} 结束"))),
+            "{s} in keys"
+        );
+    }
+}
+
+/// A copy of the shipped templates in `dir`, with `paper.typ` changed by `edit`.
+fn templates_with(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let t = dir.join("templates");
+    fs::create_dir_all(&t).unwrap();
+    for name in ["common.typ", "paper.typ", "key.typ", "fonts.json"] {
+        fs::copy(root().join("templates").join(name), t.join(name)).unwrap();
+    }
+    let paper = fs::read_to_string(t.join("paper.typ")).unwrap();
+    fs::write(t.join("paper.typ"), edit(paper)).unwrap();
+    t
+}
+
+#[test]
+fn a_broken_template_is_reported_with_its_line_and_leaves_no_partial_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_example(dir.path(), &[("B1", "周九"), ("B2", "吴十")]);
+    let templates = templates_with(dir.path(), |t| format!("{t}\n#let broken = (1, 2\n"));
+    let out = dir.path().join("out");
+    let tmp = dir.path().join("tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    let run = certexam()
+        .env("TMPDIR", &tmp)
+        .arg("render")
+        .arg("--papers")
+        .arg(dir.path().join("exam"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
+        .assert()
+        .code(1);
+    let err = stderr(&run);
+    assert!(
+        err.contains("print.pdf could not be made for 2 papers"),
+        "{err}"
+    );
+    assert!(
+        err.contains("─ paper.typ:"),
+        "typst's message names the template line: {err}"
+    );
+    assert!(
+        err.contains(&format!("your templates in {}", templates.display())),
+        "{err}"
+    );
+    // keys.typ is fine, so the keys are still made; nothing else is left.
+    assert_eq!(listing(&out), ["keys.pdf", "render.toml"]);
+    assert_eq!(
+        listing(&tmp),
+        Vec::<String>::new(),
+        "the build folder was removed"
+    );
+}
+
+#[test]
+fn a_failing_paper_is_named_and_the_others_are_still_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_example(dir.path(), &[("F1", "甲"), ("F2", "乙"), ("F3", "丙")]);
+    // A template that cannot print F2 (standing in for any paper typst rejects).
+    let templates = templates_with(dir.path(), |t| {
+        t.replace(
+            "  cover(p, L)\n",
+            "  if p.holder == \"F2\" { panic(\"cannot print F2\") }\n  cover(p, L)\n",
+        )
+    });
+    let out = dir.path().join("out");
+    let run = render(
+        &dir.path().join("exam"),
+        &out,
+        &["--templates", templates.to_str().unwrap(), "--per-paper"],
+    )
+    .code(1);
+    let err = stderr(&run);
+    assert!(err.contains("could not be made for paper F2"), "{err}");
+    assert!(
+        err.contains("cannot print F2"),
+        "typst's own message: {err}"
+    );
+    let print = text(&out.join("print.pdf"), None);
+    assert!(print.contains(&papers[0].paper_id) && print.contains(&papers[2].paper_id));
+    assert!(
+        !print.contains(&papers[1].paper_id),
+        "F2 is left out of the bundle"
+    );
+    assert_eq!(
+        listing(&out.join("pdf")),
+        ["F1.key.pdf", "F1.pdf", "F2.key.pdf", "F3.key.pdf", "F3.pdf"]
+    );
+}
+
+/// A stand-in for typst: a script that answers `--version` with `version`
+/// and `fonts` with `fonts`, and hands everything else to the real typst.
+#[cfg(unix)]
+fn fake_typst(dir: &Path, version: &str, fonts: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let real = which_typst();
+    let script = dir.join("typst");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  --version) echo '{version}' ;;\n  fonts) printf '{fonts}\\n' ;;\n  *) exec '{}' \"$@\" ;;\nesac\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn which_typst() -> PathBuf {
+    let out = Process::new("sh")
+        .args(["-c", "command -v typst"])
+        .output()
+        .unwrap();
+    let path = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        !path.is_empty(),
+        "typst is needed for these tests; run scripts/setup.sh"
+    );
+    PathBuf::from(path)
+}
+
+#[cfg(unix)]
+#[test]
+fn without_a_chinese_font_render_stops_with_advice_instead_of_printing_boxes() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_example(dir.path(), &[("N1", "郑一")]);
+    let typst = fake_typst(
+        dir.path(),
+        "typst 0.15.1 (fake)",
+        "DejaVu Sans\\nLibertinus Serif",
+    );
+    let out = dir.path().join("out");
+    let run = render(
+        &dir.path().join("exam"),
+        &out,
+        &["--typst", typst.to_str().unwrap()],
+    )
+    .code(2);
+    let err = stderr(&run);
+    assert!(
+        err.contains("typst sees none of the template's CJK fonts"),
+        "{err}"
+    );
+    assert!(
+        err.contains("apt-get install fonts-noto-cjk") && err.contains("--font-path"),
+        "{err}"
+    );
+    assert!(!out.join("print.pdf").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_missing_or_old_typst_says_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_example(dir.path(), &[("M1", "王二")]);
+    let run = render(
+        &dir.path().join("exam"),
+        &dir.path().join("o"),
+        &["--typst", "/no/such/typst"],
+    )
+    .code(2);
+    let err = stderr(&run);
+    assert!(
+        err.contains("cannot run typst at /no/such/typst (from --typst)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cargo install --locked typst-cli@0.15.1"),
+        "{err}"
+    );
+
+    let old = fake_typst(dir.path(), "typst 0.12.0 (old)", "Noto Serif CJK SC");
+    let run = certexam()
+        .env("CERTEXAM_TYPST", &old)
+        .args(["render", "--papers"])
+        .arg(dir.path().join("exam"))
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    let err = stderr(&run);
+    assert!(err.contains("is typst 0.12.0, older than 0.15.0"), "{err}");
+    assert!(
+        err.contains("cargo install --locked typst-cli@0.15.1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn doctor_reports_typst_and_the_chinese_fonts_it_sees() {
+    let run = certexam().arg("doctor").assert().success();
+    let out = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(out.contains("version 0.15.1 (the pinned version)"), "{out}");
+    assert!(out.contains("CJK font:   Noto Serif CJK SC"), "{out}");
+    assert!(out.contains("ok: certexam render can print"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn doctor_says_what_to_do_when_fonts_are_missing_or_typst_is_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let typst = fake_typst(dir.path(), "typst 0.15.2 (fake)", "DejaVu Sans");
+    let run = certexam()
+        .args(["doctor", "--typst"])
+        .arg(&typst)
+        .assert()
+        .code(1);
+    let out = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        out.contains("warning: typst 0.15.2 is not the pinned 0.15.1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("problem: typst sees none of the templates' Chinese fonts"),
+        "{out}"
+    );
+    assert!(out.contains("fonts-noto-cjk"), "{out}");
+}
+
+#[test]
+fn make_draws_and_renders_the_readme_example_in_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("exam");
+    let make = |roster: &Path| {
+        certexam()
+            .args([
+                "make",
+                "--blueprint",
+                "examples/blueprint.toml",
+                "--seed",
+                "2026-12-01",
+                "--roster",
+            ])
+            .arg(roster)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+    };
+    let run = make(&root().join("examples/roster.csv"));
+    let said = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    for file in ["print.pdf", "keys.pdf"] {
+        let path = out.join(file);
+        assert!(said.contains(&path.display().to_string()), "{said}");
+        assert!(path.exists());
+    }
+    let papers: Vec<Paper> = paper::read_dir(&out)
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(
+        papers.len(),
+        12,
+        "one paper per line of examples/roster.csv"
+    );
+    let print = text(&out.join("print.pdf"), None);
+    let mut expected = Vec::new();
+    for p in &papers {
+        expected.push(p.paper_id.clone());
+        expected.extend(printed_texts(p));
+    }
+    assert_in_order(&print, &expected, "make's print.pdf");
+    assert_eq!(
+        text(&out.join("keys.pdf"), None)
+            .matches("答案速查")
+            .count(),
+        12
+    );
+
+    // Candidates taken off the roster keep their old manifests, but only the
+    // papers of this draw are printed.
+    let roster = dir.path().join("two.csv");
+    let full = fs::read_to_string(root().join("examples/roster.csv")).unwrap();
+    fs::write(&roster, full.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
+    make(&roster);
+    let print = text(&out.join("print.pdf"), None);
+    assert!(print.contains(&papers[0].paper_id) && print.contains(&papers[1].paper_id));
+    assert!(
+        !print.contains(&papers[2].paper_id),
+        "a stale paper was printed"
+    );
+}

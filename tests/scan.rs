@@ -1,0 +1,990 @@
+//! `certexam scan` as a proctor runs it, on synthetic scans made here: the
+//! example session is drawn and rendered with the real typst, its answer
+//! sheets rasterised with poppler's pdftoppm at 150, 200 and 300 dpi,
+//! filled in programmatically (pen fills, ticks, crosses, light pencil,
+//! erased marks, doubtful marks) and degraded (rotation, upside down,
+//! scale, noise, blur, JPEG quality 50, perspective). Clear marks must be
+//! read exactly; doubtful ones must reach review.csv and never sheets.csv.
+//! These tests fail (never skip) when typst or poppler is missing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use certexam::bank::QuestionType;
+use certexam::paper::Paper;
+use certexam::scan::marks::Homography;
+use certexam::sheet::{self, SheetPage};
+use image::{GrayImage, Luma};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn certexam(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("certexam").unwrap();
+    cmd.current_dir(dir)
+        .env("CERTEXAM_NOW", "2026-12-01T10:00:00Z");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A drawn and rendered exam: its papers and, per paper, the page of
+/// print.pdf that holds its answer sheet.
+struct Exam {
+    dir: PathBuf,
+    pdf: PathBuf,
+    papers: Vec<Paper>,
+    sheet_pages: Vec<u32>,
+    /// A page of print.pdf that is not an answer sheet.
+    question_page: u32,
+}
+
+/// The example session (seed 2026-12-01) and a second exam drawn with
+/// another seed, whose sheets belong to no paper of the first; rendered
+/// once for all tests of this file.
+fn exams() -> &'static (Exam, Exam) {
+    static EXAMS: OnceLock<(Exam, Exam)> = OnceLock::new();
+    EXAMS.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scan-exams");
+        let _ = fs::remove_dir_all(&base);
+        fs::create_dir_all(&base).unwrap();
+        (
+            make_exam(&base.join("main"), "2026-12-01"),
+            make_exam(&base.join("other"), "2027-01-15"),
+        )
+    })
+}
+
+fn make_exam(dir: &Path, seed: &str) -> Exam {
+    let r = run(certexam(&root())
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--roster",
+            "examples/roster.csv",
+            "--seed",
+            seed,
+            "--out",
+        ])
+        .arg(dir));
+    assert_eq!(r.code, 0, "draw: {}", r.stderr);
+    let r = run(certexam(&root())
+        .args(["render", "--papers"])
+        .arg(dir.join("papers"))
+        .arg("--out")
+        .arg(dir));
+    assert_eq!(
+        r.code, 0,
+        "render (needs typst: scripts/setup.sh): {}",
+        r.stderr
+    );
+    let pdf = dir.join("print.pdf");
+    let mut papers: Vec<Paper> = certexam::paper::read_dir(&dir.join("papers"))
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    papers.sort_by(|a, b| a.holder().cmp(b.holder()));
+    let out = Process::new("pdftotext")
+        .args(["-raw"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed for these tests; run scripts/setup.sh");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pages: Vec<&str> = text.split('\x0c').collect();
+    let sheet_pages = papers
+        .iter()
+        .map(|p| {
+            let i = pages
+                .iter()
+                .position(|t| t.contains("填涂示例") && t.contains(&p.paper_id))
+                .unwrap_or_else(|| panic!("no answer sheet page for paper {}", p.paper_id));
+            i as u32 + 1
+        })
+        .collect();
+    Exam {
+        dir: dir.to_path_buf(),
+        pdf,
+        papers,
+        sheet_pages,
+        question_page: 2,
+    }
+}
+
+/// One page of a PDF as a grey image at `dpi`, as a scanner would make it.
+fn rasterise(pdf: &Path, page: u32, dpi: u32) -> GrayImage {
+    let p = page.to_string();
+    let out = Process::new("pdftoppm")
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            &p,
+            "-l",
+            &p,
+        ])
+        .arg(pdf)
+        .output()
+        .expect("pdftoppm (poppler-utils) is needed for these tests; run scripts/setup.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    image::load_from_memory(&out.stdout).unwrap().to_luma8()
+}
+
+/// How a candidate marked a bubble.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Style {
+    Pen,
+    Tick,
+    Cross,
+    LightPencil,
+    /// Rubbed out: a faint grey smudge (read as empty, flagged).
+    Erased,
+    /// Neither marked nor clean: a half-hearted grey fill.
+    Doubtful,
+}
+
+/// Multiplies the pixels where `inside` holds by `shade`/255: ink darkens
+/// what is printed underneath, it does not hide it.
+fn ink(
+    img: &mut GrayImage,
+    centre: (f64, f64),
+    reach: f64,
+    shade: u8,
+    inside: impl Fn(f64, f64) -> bool,
+) {
+    let (cx, cy) = centre;
+    let x0 = (cx - reach).floor().max(0.0) as u32;
+    let y0 = (cy - reach).floor().max(0.0) as u32;
+    let x1 = ((cx + reach).ceil() as u32).min(img.width() - 1);
+    let y1 = ((cy + reach).ceil() as u32).min(img.height() - 1);
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            if inside(f64::from(x) + 0.5 - cx, f64::from(y) + 0.5 - cy) {
+                let p = img.get_pixel_mut(x, y);
+                p.0[0] = (u32::from(p.0[0]) * u32::from(shade) / 255) as u8;
+            }
+        }
+    }
+}
+
+fn near_segment(px: f64, py: f64, a: (f64, f64), b: (f64, f64), half: f64) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let t = (((px - a.0) * dx + (py - a.1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+    (px - a.0 - t * dx).hypot(py - a.1 - t * dy) <= half
+}
+
+/// Marks one bubble (centre and radius in mm) on a page rendered at `dpi`.
+fn mark(img: &mut GrayImage, dpi: u32, cx: f64, cy: f64, r: f64, style: Style) {
+    let s = f64::from(dpi) / 25.4;
+    let (c, r) = ((cx * s, cy * s), r * s);
+    let stroke = 0.28 * s; // half of a 0.55 mm pen line
+    match style {
+        Style::Pen => ink(img, c, r, 25, |x, y| x.hypot(y) <= 0.92 * r),
+        Style::LightPencil => ink(img, c, r, 150, |x, y| x.hypot(y) <= 0.9 * r),
+        Style::Erased => ink(img, c, r, 226, |x, y| x.hypot(y) <= 0.9 * r),
+        Style::Doubtful => ink(img, c, r, 190, |x, y| x.hypot(y) <= 0.9 * r),
+        Style::Tick => ink(img, c, r, 30, |x, y| {
+            near_segment(x, y, (-0.55 * r, 0.0), (-0.15 * r, 0.5 * r), stroke)
+                || near_segment(x, y, (-0.15 * r, 0.5 * r), (0.6 * r, -0.6 * r), stroke)
+        }),
+        Style::Cross => ink(img, c, r, 30, |x, y| {
+            near_segment(x, y, (-0.6 * r, -0.6 * r), (0.6 * r, 0.6 * r), stroke)
+                || near_segment(x, y, (-0.6 * r, 0.6 * r), (0.6 * r, -0.6 * r), stroke)
+        }),
+    }
+}
+
+/// The answers a candidate gives: question → option codes (`""` blank).
+fn true_answers(paper: &Paper, salt: u32) -> BTreeMap<u32, String> {
+    paper
+        .content
+        .questions
+        .iter()
+        .map(|q| {
+            let n = q.number + salt;
+            let answer = match q.kind {
+                _ if n % 9 == 4 => String::new(),
+                QuestionType::TrueFalse => if n.is_multiple_of(2) { "T" } else { "F" }.to_string(),
+                QuestionType::Single => letter(n as usize % q.options.len()),
+                QuestionType::Multiple => {
+                    let k = q.options.len();
+                    let mut l = [n as usize % k, (n as usize + 2) % k];
+                    l.sort();
+                    letter(l[0]) + &letter(l[1])
+                }
+            };
+            (q.number, answer)
+        })
+        .collect()
+}
+
+fn letter(i: usize) -> String {
+    char::from(b'A' + i as u8).to_string()
+}
+
+/// Fills a rendered sheet: each answer's bubbles in the style `style(q)`.
+fn fill(
+    img: &mut GrayImage,
+    dpi: u32,
+    page: &SheetPage,
+    answers: &BTreeMap<u32, String>,
+    style: impl Fn(u32) -> Style,
+) {
+    for b in &page.bubbles {
+        if answers[&b.question].contains(b.option.as_str()) {
+            mark(img, dpi, b.cx, b.cy, b.r, style(b.question));
+        }
+    }
+}
+
+/// The bubble of `option` in question `q`.
+fn bubble(page: &SheetPage, q: u32, option: &str) -> (f64, f64, f64) {
+    let b = page
+        .bubbles
+        .iter()
+        .find(|b| b.question == q && b.option == option)
+        .unwrap();
+    (b.cx, b.cy, b.r)
+}
+
+/// What happens to a page between the printer and the scanner.
+#[derive(Clone, Copy, Debug, Default)]
+struct Degrade {
+    degrees: f64,
+    scale: f64,
+    upside_down: bool,
+    /// Corner displacement for perspective, as a share of the page.
+    perspective: f64,
+    noise: f64,
+    blur: bool,
+}
+
+/// Applies a degradation: geometric first (the paper moves), then blur
+/// and noise (the scanner's optics and sensor).
+fn degrade(img: &GrayImage, d: Degrade) -> GrayImage {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let scale = if d.scale == 0.0 { 1.0 } else { d.scale };
+    let (sin, cos) = d.degrees.to_radians().sin_cos();
+    let corners = [(0.0, 0.0), (w, 0.0), (0.0, h), (w, h)];
+    let p = d.perspective;
+    let bend = [
+        (p * w, 0.0),
+        (-p * w * 0.5, p * h * 0.3),
+        (0.0, 0.0),
+        (0.0, -p * h * 0.5),
+    ];
+    let moved: Vec<(f64, f64)> = corners
+        .iter()
+        .zip(bend)
+        .map(|(&(x, y), (bx, by))| {
+            let (x, y) = if d.upside_down {
+                (w - x, h - y)
+            } else {
+                (x, y)
+            };
+            let (dx, dy) = (x - w / 2.0, y - h / 2.0);
+            (
+                w / 2.0 + scale * (cos * dx - sin * dy) + bx,
+                h / 2.0 + scale * (sin * dx + cos * dy) + by,
+            )
+        })
+        .collect();
+    let back =
+        Homography::from_points(&[moved[0], moved[1], moved[2], moved[3]], &corners).unwrap();
+    let at = |x: i64, y: i64| -> f64 {
+        if x < 0 || y < 0 || x >= img.width() as i64 || y >= img.height() as i64 {
+            250.0
+        } else {
+            f64::from(img.get_pixel(x as u32, y as u32).0[0])
+        }
+    };
+    let mut out = GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        let (u, v) = back.apply(f64::from(x) + 0.5, f64::from(y) + 0.5);
+        let (u, v) = (u - 0.5, v - 0.5);
+        let (fx, fy) = (u.floor(), v.floor());
+        let (ax, ay) = (u - fx, v - fy);
+        let (ix, iy) = (fx as i64, fy as i64);
+        let top = at(ix, iy) * (1.0 - ax) + at(ix + 1, iy) * ax;
+        let bottom = at(ix, iy + 1) * (1.0 - ax) + at(ix + 1, iy + 1) * ax;
+        Luma([(top * (1.0 - ay) + bottom * ay).round() as u8])
+    });
+    if d.blur {
+        out = image::imageops::blur(&out, 1.2);
+    }
+    if d.noise > 0.0 {
+        // xorshift + Box–Muller: deterministic noise without a dependency.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for p in out.pixels_mut() {
+            let (u1, u2) = (next().max(1e-12), next());
+            let g = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            p.0[0] = (f64::from(p.0[0]) + g * d.noise).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}
+
+fn save_jpeg(img: &GrayImage, path: &Path, quality: u8) {
+    let mut f = fs::File::create(path).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut f, quality)
+        .encode_image(img)
+        .unwrap();
+}
+
+/// A scanned, filled, degraded sheet of `paper` written to `path`.
+struct Scan<'a> {
+    exam: &'a Exam,
+    paper: usize,
+    dpi: u32,
+    degrade: Degrade,
+}
+
+impl Scan<'_> {
+    /// The clean rendered page at this dpi, and the sheet layout.
+    fn page(&self) -> (GrayImage, SheetPage) {
+        let img = rasterise(&self.exam.pdf, self.exam.sheet_pages[self.paper], self.dpi);
+        let layout = sheet::for_paper(&self.exam.papers[self.paper]);
+        (img, layout.pages[0].clone())
+    }
+
+    fn write(&self, img: &GrayImage, path: &Path) {
+        let img = degrade(img, self.degrade);
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jpg") => save_jpeg(&img, path, 50),
+            _ => img.save(path).unwrap(),
+        }
+    }
+}
+
+/// sheets.csv as paper → answers.
+fn read_sheets(out: &Path) -> BTreeMap<String, (String, Vec<String>)> {
+    let mut reader = csv::Reader::from_path(out.join("sheets.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "candidate");
+    assert_eq!(&header[1], "paper");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[1].to_string(),
+                (
+                    r[0].to_string(),
+                    r.iter().skip(2).map(str::to_string).collect(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// review.csv rows as column → value maps.
+fn read_review(out: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = fs::read_to_string(out.join("review.csv")).unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("review.csv starts with a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn scan(dir: &Path, exam: &Exam, out: &str, files: &[PathBuf], extra: &[&str]) -> Run {
+    run(certexam(dir)
+        .arg("scan")
+        .arg("--papers")
+        .arg(exam.dir.join("papers"))
+        .args(["--out", out])
+        .args(extra)
+        .args(files))
+}
+
+/// Asserts that every question of `paper` was read as `truth`.
+fn assert_read(
+    sheets: &BTreeMap<String, (String, Vec<String>)>,
+    paper: &Paper,
+    truth: &BTreeMap<u32, String>,
+    what: &str,
+) {
+    let (candidate, answers) = sheets
+        .get(&paper.paper_id)
+        .unwrap_or_else(|| panic!("{what}: paper {} missing from sheets.csv", paper.paper_id));
+    assert_eq!(candidate, paper.holder(), "{what}");
+    for (q, want) in truth {
+        assert_eq!(
+            &answers[*q as usize - 1],
+            want,
+            "{what}: question {q} of paper {}",
+            paper.paper_id
+        );
+    }
+}
+
+#[test]
+fn clean_pen_fills_at_300_dpi_are_read_exactly_and_grade_gives_the_true_scores() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut truth_csv = String::from("candidate,paper");
+    let width = exam.papers[0].content.questions.len();
+    for n in 1..=width {
+        truth_csv += &format!(",{n}");
+    }
+    truth_csv += "\n";
+    let mut truths = Vec::new();
+    for paper in 0..2 {
+        let s = Scan {
+            exam,
+            paper,
+            dpi: 300,
+            degrade: Degrade::default(),
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[paper], paper as u32);
+        fill(&mut img, 300, &page, &truth, |_| Style::Pen);
+        let path = dir.path().join(format!("scan-{paper}.jpg"));
+        save_jpeg(&img, &path, 90);
+        files.push(path);
+        let p = &exam.papers[paper];
+        truth_csv += &format!("{},{}", p.holder(), p.paper_id);
+        for a in truth.values() {
+            truth_csv += &format!(",{a}");
+        }
+        truth_csv += "\n";
+        truths.push(truth);
+    }
+    let r = scan(dir.path(), exam, "scanned", &files, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("read 2 page(s) into 2 sheet(s)"),
+        "{}",
+        r.stdout
+    );
+    let sheets = read_sheets(&dir.path().join("scanned"));
+    for (paper, truth) in truths.iter().enumerate() {
+        assert_read(&sheets, &exam.papers[paper], truth, "clean 300 dpi");
+    }
+    assert!(read_review(&dir.path().join("scanned")).is_empty());
+
+    // grade(scan) == grade(true answers).
+    fs::write(dir.path().join("truth.csv"), truth_csv).unwrap();
+    let r = run(certexam(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let grade = |sheets: &str, out: &str| {
+        let r = run(certexam(dir.path())
+            .args(["grade", "--papers"])
+            .arg(exam.dir.join("papers"))
+            .args(["--sheets", sheets, "--key", "proctor.key", "--out", out]));
+        assert_eq!(r.code, 0, "grade {sheets}: {}\n{}", r.stdout, r.stderr);
+        fs::read_to_string(dir.path().join(out).join("results.csv")).unwrap()
+    };
+    let from_scan = grade("scanned/sheets.csv", "scores-scan");
+    let from_truth = grade("truth.csv", "scores-truth");
+    assert!(from_scan.lines().count() >= 3, "{from_scan}");
+    assert_eq!(from_scan, from_truth);
+}
+
+#[test]
+fn ticks_crosses_and_pencil_survive_rotation_upside_down_scale_noise_blur_jpeg_and_perspective() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            2,
+            200,
+            "png",
+            Degrade {
+                degrees: 3.0,
+                ..Degrade::default()
+            },
+            [Style::Tick, Style::Pen],
+        ),
+        (
+            3,
+            150,
+            "png",
+            Degrade {
+                degrees: -3.0,
+                scale: 0.97,
+                noise: 8.0,
+                ..Degrade::default()
+            },
+            [Style::Cross, Style::LightPencil],
+        ),
+        (
+            4,
+            300,
+            "jpg",
+            Degrade {
+                scale: 1.03,
+                blur: true,
+                perspective: 0.006,
+                degrees: 1.0,
+                ..Degrade::default()
+            },
+            [Style::LightPencil, Style::Tick],
+        ),
+        (
+            5,
+            200,
+            "jpg",
+            Degrade {
+                upside_down: true,
+                noise: 10.0,
+                degrees: -1.5,
+                ..Degrade::default()
+            },
+            [Style::Pen, Style::Cross],
+        ),
+    ];
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    for (i, (paper, dpi, ext, d, styles)) in cases.iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper: *paper,
+            dpi: *dpi,
+            degrade: *d,
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[*paper], i as u32);
+        fill(&mut img, *dpi, &page, &truth, |q| styles[q as usize % 2]);
+        let path = dir.path().join(format!("case-{i}.{ext}"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((*paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let sheets = read_sheets(&dir.path().join("out"));
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        assert_read(
+            &sheets,
+            &exam.papers[*paper],
+            truth,
+            &format!("case {i} {:?}", cases[i].3),
+        );
+    }
+    let log = fs::read_to_string(dir.path().join("out/scan-log.csv")).unwrap();
+    assert!(
+        log.contains("case-3.jpg,1,read,") && log.contains(",yes,"),
+        "upside-down page: {log}"
+    );
+}
+
+#[test]
+fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_back() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let paper = 6;
+    let p = &exam.papers[paper];
+    let s = Scan {
+        exam,
+        paper,
+        dpi: 200,
+        degrade: Degrade {
+            degrees: 2.0,
+            noise: 6.0,
+            ..Degrade::default()
+        },
+    };
+    let (mut img, page) = s.page();
+    let mut truth = true_answers(p, 0);
+    fill(&mut img, 200, &page, &truth, |_| Style::Pen);
+    let single = |kind| {
+        p.content
+            .questions
+            .iter()
+            .filter(move |q| q.kind == kind)
+            .map(|q| q.number)
+    };
+    // An erased mark next to a blank answer: read as blank and flagged.
+    let blank_q = single(QuestionType::Single)
+        .find(|q| truth[q].is_empty())
+        .unwrap();
+    let (x, y, r) = bubble(&page, blank_q, "B");
+    mark(&mut img, 200, x, y, r, Style::Erased);
+    // A doubtful fill on a single-choice question.
+    let doubtful_q = single(QuestionType::Single)
+        .find(|q| !truth[q].is_empty() && *q != blank_q)
+        .unwrap();
+    let other = if truth[&doubtful_q] == "A" { "B" } else { "A" };
+    let (x, y, r) = bubble(&page, doubtful_q, other);
+    mark(&mut img, 200, x, y, r, Style::Doubtful);
+    // Two pen marks on a true/false question.
+    let double_q = single(QuestionType::TrueFalse)
+        .find(|q| !truth[q].is_empty())
+        .unwrap();
+    let other = if truth[&double_q] == "T" { "F" } else { "T" };
+    let (x, y, r) = bubble(&page, double_q, other);
+    mark(&mut img, 200, x, y, r, Style::Pen);
+    let path = dir.path().join("doubtful.png");
+    s.write(&img, &path);
+
+    let r = scan(dir.path(), exam, "out", std::slice::from_ref(&path), &[]);
+    assert_eq!(r.code, 1, "something to decide: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("2 question(s) to decide, 1 to check"),
+        "{}",
+        r.stdout
+    );
+    let out = dir.path().join("out");
+    let sheets = read_sheets(&out);
+    let answers = &sheets[&p.paper_id].1;
+    assert_eq!(answers[doubtful_q as usize - 1], "?");
+    assert_eq!(answers[double_q as usize - 1], "?");
+    assert_eq!(answers[blank_q as usize - 1], "");
+    for (q, want) in &truth {
+        if *q != doubtful_q && *q != double_q {
+            assert_eq!(&answers[*q as usize - 1], want, "question {q}");
+        }
+    }
+    let review = read_review(&out);
+    let row = |q: u32| {
+        review
+            .iter()
+            .find(|r| r["question"] == q.to_string())
+            .unwrap_or_else(|| panic!("question {q} not in review.csv: {review:?}"))
+    };
+    assert_eq!(row(doubtful_q)["status"], "decide");
+    assert!(row(doubtful_q)["problem"].contains("neither clearly marked nor clearly empty"));
+    assert_eq!(row(double_q)["status"], "decide");
+    assert!(
+        row(double_q)["problem"].contains("2 marks"),
+        "{:?}",
+        row(double_q)
+    );
+    assert_eq!(row(blank_q)["status"], "check");
+    assert!(
+        row(blank_q)["problem"].contains("faint mark in B"),
+        "{:?}",
+        row(blank_q)
+    );
+    for q in [doubtful_q, double_q, blank_q] {
+        let crop = out.join(&row(q)["crop"]);
+        let img = image::open(&crop).unwrap_or_else(|e| panic!("{}: {e}", crop.display()));
+        assert!(img.width() > img.height(), "a crop of the question's row");
+    }
+    // grade refuses the sheet rather than scoring a guess.
+    let r = run(certexam(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
+    assert_eq!(r.code, 0);
+    let r = run(certexam(dir.path())
+        .args(["grade", "--papers"])
+        .arg(exam.dir.join("papers"))
+        .args([
+            "--sheets",
+            "out/sheets.csv",
+            "--key",
+            "proctor.key",
+            "--out",
+            "scores",
+        ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+
+    // The proctor decides: the doubtful one was the truth, the double mark a blank.
+    let mut text = fs::read_to_string(out.join("review.csv")).unwrap();
+    let decide = |text: &mut String, q: u32, decision: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(",{q},decide,")))
+            .unwrap()
+            .to_string();
+        *text = text.replace(&line, &format!("{line}{decision}"));
+    };
+    decide(&mut text, doubtful_q, &truth[&doubtful_q].to_lowercase());
+    decide(&mut text, double_q, "-");
+    fs::write(dir.path().join("decided.csv"), text).unwrap();
+    let r = scan(
+        dir.path(),
+        exam,
+        "out",
+        std::slice::from_ref(&path),
+        &["--fix", "decided.csv"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("2 decision(s) applied"), "{}", r.stdout);
+    truth.insert(double_q, String::new());
+    assert_read(&read_sheets(&out), p, &truth, "after --fix");
+    let decided: Vec<_> = read_review(&out)
+        .into_iter()
+        .filter(|r| r["status"] == "decided")
+        .collect();
+    assert_eq!(decided.len(), 2);
+
+    // A decision that cannot be an answer is refused, naming the line.
+    let bad = fs::read_to_string(dir.path().join("decided.csv"))
+        .unwrap()
+        .replace(
+            &format!(",{double_q},decide,"),
+            &format!(",{double_q},decide,X"),
+        );
+    let bad = bad.replacen(",-\n", ",Z\n", 1);
+    fs::write(dir.path().join("bad.csv"), bad).unwrap();
+    let r = scan(
+        dir.path(),
+        exam,
+        "out2",
+        std::slice::from_ref(&path),
+        &["--fix", "bad.csv"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bad.csv:") && r.stderr.contains("true/false"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_crashing() {
+    let (exam, other) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A blank sheet, scanned twice.
+    let blank = rasterise(&exam.pdf, exam.sheet_pages[7], 150);
+    blank.save(d.join("blank.png")).unwrap();
+    blank.save(d.join("blank-again.png")).unwrap();
+    // A sheet of another exam.
+    rasterise(&other.pdf, other.sheet_pages[0], 150)
+        .save(d.join("other-exam.png"))
+        .unwrap();
+    // A question page.
+    rasterise(&exam.pdf, exam.question_page, 150)
+        .save(d.join("question-page.png"))
+        .unwrap();
+    // A file that says it is a JPEG and is not.
+    fs::write(
+        d.join("corrupt.jpg"),
+        b"\xFF\xD8\xFF\xE0 this is not a picture",
+    )
+    .unwrap();
+    // The same paper's sheet scanned twice with different answers.
+    let mut files: Vec<PathBuf> = [
+        "blank.png",
+        "blank-again.png",
+        "other-exam.png",
+        "question-page.png",
+        "corrupt.jpg",
+    ]
+    .iter()
+    .map(|f| d.join(f))
+    .collect();
+    let layout = sheet::for_paper(&exam.papers[8]);
+    for (i, answer) in ["A", "C"].iter().enumerate() {
+        let mut img = rasterise(&exam.pdf, exam.sheet_pages[8], 150);
+        let (x, y, r) = bubble(&layout.pages[0], 1, answer);
+        mark(&mut img, 150, x, y, r, Style::Pen);
+        let path = d.join(format!("twice-{i}.png"));
+        img.save(&path).unwrap();
+        files.push(path);
+    }
+    let r = scan(d, exam, "out", &files, &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let out = d.join("out");
+    let review = read_review(&out);
+    let about = |file: &str| -> Vec<&BTreeMap<String, String>> {
+        review
+            .iter()
+            .filter(|r| r["file"].ends_with(file))
+            .collect()
+    };
+    let blank_rows = about("blank.png");
+    assert!(
+        blank_rows
+            .iter()
+            .any(|r| r["problem"].contains("no bubble is marked")),
+        "{review:?}"
+    );
+    assert!(
+        blank_rows
+            .iter()
+            .any(|r| r["problem"].contains("scanned more than once")),
+        "{review:?}"
+    );
+    let other_paper = &other.papers[0].paper_id;
+    assert_eq!(
+        about("other-exam.png")[0]["problem"],
+        format!("paper {other_paper} is not in --papers (a sheet of another exam or session?)")
+    );
+    assert!(about("question-page.png")[0]["problem"].starts_with("corner mark not found"));
+    assert!(
+        about("corrupt.jpg")[0]["problem"].contains("not a readable image"),
+        "{review:?}"
+    );
+    let twice = about("twice-0.png");
+    assert!(
+        twice
+            .iter()
+            .any(|r| r["question"] == "1" && r["problem"].contains("read differently")),
+        "{review:?}"
+    );
+    for row in &review {
+        if !row["crop"].is_empty() {
+            assert!(out.join(&row["crop"]).exists(), "{}", row["crop"]);
+        }
+    }
+    let sheets = read_sheets(&out);
+    assert_eq!(
+        sheets[&exam.papers[8].paper_id].1[0], "?",
+        "disagreeing scans are not guessed"
+    );
+    assert!(
+        sheets[&exam.papers[7].paper_id]
+            .1
+            .iter()
+            .all(String::is_empty)
+    );
+    assert!(!sheets.contains_key(other_paper));
+    let log = fs::read_to_string(out.join("scan-log.csv")).unwrap();
+    assert_eq!(
+        log.lines().count(),
+        1 + files.len(),
+        "one log line per page: {log}"
+    );
+}
+
+#[test]
+fn a_pdf_of_scans_is_read_page_by_page() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A two-page PDF cut from print.pdf: an answer sheet and a question page.
+    let poppler = |tool: &str, args: &[&str]| {
+        let out = Process::new(tool)
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed: {e}"));
+        assert!(
+            out.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let pdf = exam.pdf.to_str().unwrap();
+    let sheet_page = exam.sheet_pages[0].to_string();
+    let question_page = exam.question_page.to_string();
+    poppler(
+        "pdfseparate",
+        &["-f", &sheet_page, "-l", &sheet_page, pdf, "a.pdf"],
+    );
+    poppler(
+        "pdfseparate",
+        &["-f", &question_page, "-l", &question_page, pdf, "b.pdf"],
+    );
+    poppler("pdfunite", &["a.pdf", "b.pdf", "stack.pdf"]);
+    let r = run(certexam(d)
+        .arg("scan")
+        .arg("--papers")
+        .arg(exam.dir.join("papers"))
+        .args(["--out", "out", "--json", "stack.pdf"]));
+    assert_eq!(r.code, 1, "the question page is reported: {}", r.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(summary["pages"], 2);
+    assert_eq!(summary["pages_failed"], 1);
+    assert_eq!(summary["sheets"], 1);
+    let sheets = read_sheets(&d.join("out"));
+    assert!(
+        sheets[&exam.papers[0].paper_id]
+            .1
+            .iter()
+            .all(String::is_empty)
+    );
+    let review = read_review(&d.join("out"));
+    assert!(
+        review
+            .iter()
+            .any(|r| r["file"] == "stack.pdf" && r["page"] == "2"),
+        "{review:?}"
+    );
+}
+
+/// Not a test: writes the filled 300 dpi JPEG pages that `benches/scan.sh`
+/// copies into a 1,200-page stack, with the true answers beside them. The
+/// bench target `benches/scan_pages.rs` includes this file to call it, so
+/// the benchmark's pages are made exactly like the tests' pages.
+#[allow(dead_code)] // only the bench target calls it
+pub fn make_benchmark_pages(out: &Path) {
+    let out = out.to_path_buf();
+    fs::create_dir_all(&out).unwrap();
+    let (exam, _) = exams();
+    let styles = [
+        Style::Pen,
+        Style::Pen,
+        Style::Tick,
+        Style::Cross,
+        Style::LightPencil,
+    ];
+    let mut truth_csv = String::new();
+    for paper in 0..exam.papers.len() {
+        let s = Scan {
+            exam,
+            paper,
+            dpi: 300,
+            degrade: Degrade {
+                degrees: if paper % 2 == 0 { 0.8 } else { -1.2 },
+                noise: 4.0,
+                ..Degrade::default()
+            },
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[paper], paper as u32);
+        fill(&mut img, 300, &page, &truth, |q| {
+            styles[(q as usize + paper) % styles.len()]
+        });
+        let img = degrade(&img, s.degrade);
+        save_jpeg(&img, &out.join(format!("{:02}.jpg", paper)), 85);
+        let p = &exam.papers[paper];
+        truth_csv += &format!("{},{}", p.holder(), p.paper_id);
+        for a in truth.values() {
+            truth_csv += &format!(",{a}");
+        }
+        truth_csv += "\n";
+    }
+    fs::write(out.join("truth.csv"), truth_csv).unwrap();
+    fs::write(
+        out.join("papers.txt"),
+        exam.dir.join("papers").display().to_string(),
+    )
+    .unwrap();
+}
