@@ -65,7 +65,8 @@ best t_make make_all
 rm -rf "$work/out" "$work/build"
 cat >"$work/typst-log" <<EOF
 #!/usr/bin/env bash
-[ "\$1" = compile ] && printf '%q ' "\$@" >>"$work/compiles" && echo >>"$work/compiles"
+# One write per line: certexam runs its compiles at the same time.
+[ "\$1" = compile ] && printf '%s\n' "\$(printf '%q ' "\$@")" >>"$work/compiles"
 exec "$typst" "\$@"
 EOF
 chmod +x "$work/typst-log"
@@ -81,9 +82,13 @@ bare() {
     case "${args[-2]}" in *key.typ) out=$work/bare-keys.pdf ;; *) out=$work/bare-print.pdf ;; esac
     "$typst" "${args[@]:0:${#args[@]}-1}" "$out" &
   done <"$work/compiles"
-  wait
+  # Fail when a compile failed, as certexam would.
+  local status=0
+  for job in $(jobs -p); do wait "$job" || status=1; done
+  return "$status"
 }
-best t_bare bare
+best t_bare bare || true
+[ -s "$work/bare-print.pdf" ] || { echo "render.sh: the bare typst compile failed:" >&2; bare >&2; exit 1; }
 if cmp -s "$work/bare-print.pdf" "$work/out/print.pdf"; then same=identical; else same=DIFFERENT; fi
 
 echo "certexam render benchmark: $n papers of examples/blueprint.toml, $(nproc) cores, $("$typst" --version)"

@@ -25,7 +25,10 @@ const SHARED: u32 = 0o666;
 /// Secret keys: the owner only, from the moment the file exists.
 const PRIVATE: u32 = 0o600;
 
-fn temp_beside(path: &Path) -> Result<NamedTempFile> {
+/// A new temporary file in `path`'s folder (created if missing), named
+/// `.<file name>.XXXX.tmp`, readable as the umask allows; for writers that
+/// rename many files into place themselves.
+pub fn temp_beside(path: &Path) -> Result<NamedTempFile> {
     temp_beside_with_mode(path, SHARED)
 }
 

@@ -319,16 +319,7 @@ pub fn write_all(outputs: &[Output], progress: &(dyn Fn() + Sync)) -> Result<()>
 }
 
 fn temp_with(path: &Path, bytes: &[u8]) -> Result<tempfile::TempPath> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut temp = crate::fsutil::temp_beside(path)?;
     temp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(temp.into_temp_path())
