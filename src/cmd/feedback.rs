@@ -3,7 +3,6 @@
 //! right, with the correct answer and the explanation — rendered in
 //! parallel through typst, with a progress bar on a terminal.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -12,8 +11,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::analysis::feedback;
 use crate::cmd::analyze::{document_options, load, papers_for};
-use crate::cmd::render::TypstArgs;
-use crate::render::Progress;
+use crate::cmd::render::{ProgressBar, TypstArgs};
 use crate::render::document::{self, Document};
 use crate::score_file::ScoreFile;
 
@@ -121,7 +119,7 @@ pub fn run(args: &Args) -> Result<Status> {
     let mut written = Vec::new();
     if !docs.is_empty() {
         let opts = document_options(&args.typst, args.jobs)?;
-        let bar = Bar::new();
+        let bar = ProgressBar::new("feedback");
         let results = document::render_documents(&docs, &[FEEDBACK_TEMPLATE], true, &opts, &|p| {
             bar.update(p)
         })
@@ -168,45 +166,4 @@ pub fn run(args: &Args) -> Result<Status> {
         );
     }
     Ok(Status::from_problems(problems))
-}
-
-/// An `indicatif` bar on a terminal; nothing otherwise.
-struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    fn new() -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self(None);
-        }
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} feedback {bar:30} {pos}/{len} PDFs {elapsed} {wide_msg}",
-            )
-            .expect("the template is valid"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Self(Some(bar))
-    }
-
-    fn update(&self, p: &Progress) {
-        let Some(bar) = &self.0 else { return };
-        match p {
-            Progress::Planned { total } => bar.set_length(*total as u64),
-            Progress::Finished { output, ok } => {
-                bar.inc(1);
-                let name = output
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                bar.set_message(if *ok { name } else { format!("{name} failed") });
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

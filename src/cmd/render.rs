@@ -99,7 +99,7 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
             .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
         keep_build: args.keep_build.clone(),
     };
-    let bar = ProgressBar::new();
+    let bar = ProgressBar::new("rendering");
     let report =
         render::render_papers(papers, &opts, &|p| bar.update(p)).context("nothing was rendered")?;
     bar.finish();
@@ -215,26 +215,28 @@ fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
-/// An `indicatif` bar on a terminal; nothing otherwise.
-struct ProgressBar(Option<indicatif::ProgressBar>);
+/// An `indicatif` bar over PDFs being made, on a terminal; nothing otherwise
+/// (shared with `feedback`, which renders through the same runner).
+pub(crate) struct ProgressBar(Option<indicatif::ProgressBar>);
 
 impl ProgressBar {
-    fn new() -> Self {
+    /// `action` names what is going on, e.g. "rendering".
+    pub(crate) fn new(action: &str) -> Self {
         if !std::io::stderr().is_terminal() {
             return Self(None);
         }
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} rendering {bar:30} {pos}/{len} PDFs {elapsed} {wide_msg}",
-            )
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} {action} {{bar:30}} {{pos}}/{{len}} PDFs {{elapsed}} {{wide_msg}}"
+            ))
             .expect("the template is valid"),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Self(Some(bar))
     }
 
-    fn update(&self, p: &Progress) {
+    pub(crate) fn update(&self, p: &Progress) {
         let Some(bar) = &self.0 else { return };
         match p {
             Progress::Planned { total } => bar.set_length(*total as u64),
@@ -249,7 +251,7 @@ impl ProgressBar {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }

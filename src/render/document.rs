@@ -104,22 +104,7 @@ fn compile_to(
     doc: &Document,
     data: &str,
 ) -> Result<(), String> {
-    let dir = doc.dest.parent().unwrap_or(Path::new("."));
-    let name = doc
-        .dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp.pdf");
-    // PDFs are for sharing: readable like any new file, not owner-only.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temp = builder
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?
-        .into_temp_path();
+    let temp = super::temp_pdf_beside(&doc.dest)?;
     let inputs = [("data", data.to_string())];
     opts.typst
         .compile(&Compile {

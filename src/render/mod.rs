@@ -510,22 +510,7 @@ impl Runner<'_> {
         which: &[usize],
         dest: &Path,
     ) -> Result<(), String> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp.pdf");
-        // PDFs are for sharing: readable like any new file (umask applies),
-        // not owner-only like a temporary file.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let temp = builder
-            .tempfile_in(dir)
-            .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?
-            .into_temp_path();
+        let temp = temp_pdf_beside(dest)?;
         let inputs = [("data", data.to_string())];
         let input = self.build.join(kind.template());
         self.opts
@@ -709,6 +694,26 @@ fn pool_until<T: Sync, R: Send>(
         }
     });
     results.into_inner().expect("no worker panics")
+}
+
+/// A temporary PDF beside `dest` (`.<name>.XXXX.tmp.pdf`), for typst to
+/// write into before it is renamed into place; readable as the umask allows,
+/// since PDFs are for sharing.
+pub(crate) fn temp_pdf_beside(dest: &Path) -> Result<tempfile::TempPath, String> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp.pdf");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder
+        .tempfile_in(dir)
+        .map(tempfile::NamedTempFile::into_temp_path)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))
 }
 
 #[cfg(test)]
