@@ -148,7 +148,7 @@ pub enum BankCommand {
     /// 选项A…H, 答案, 解析, 难度, 分类); CSV may be UTF-8 or GB18030. Bad rows
     /// are listed with row, column and reason (exit status 1) and the good
     /// ones are still imported; questions already in the bank are only
-    /// rewritten with --update. See docs/bank-io.md for the column names.
+    /// rewritten with --update. The README lists the column names it recognises.
     ///
     /// Example: certexam bank import 客服题库.xlsx --out question_bank --category-map 物流=logistics
     Import(cmd::bank_import::Args),

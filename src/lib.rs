@@ -27,6 +27,7 @@ pub mod scan;
 pub mod score_file;
 pub mod sheet;
 pub mod sign;
+pub mod spreadsheet;
 pub mod table;
 pub mod tomlread;
 

@@ -21,6 +21,7 @@ pub const EXTENSION: &str = ".paper.toml";
 
 /// One drawn paper.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "PaperFile")]
 pub struct Paper {
     /// Short printed id, from the digest (see [`paper_id`]).
     pub paper_id: String,
@@ -28,6 +29,40 @@ pub struct Paper {
     pub digest: String,
     #[serde(flatten)]
     pub content: PaperContent,
+}
+
+/// The manifest as it is read: the same fields as [`Paper`] written out
+/// flat. Grading reads ten thousand manifests at once, and serde's
+/// `flatten` would first buffer every value of each of them.
+#[derive(Deserialize)]
+struct PaperFile {
+    paper_id: String,
+    digest: String,
+    format: String,
+    exam: Exam,
+    #[serde(default)]
+    candidate: Option<Candidate>,
+    #[serde(default)]
+    form: Option<String>,
+    draw: DrawInfo,
+    question: Vec<PaperQuestion>,
+}
+
+impl From<PaperFile> for Paper {
+    fn from(f: PaperFile) -> Self {
+        Paper {
+            paper_id: f.paper_id,
+            digest: f.digest,
+            content: PaperContent {
+                format: f.format,
+                exam: f.exam,
+                candidate: f.candidate,
+                form: f.form,
+                draw: f.draw,
+                questions: f.question,
+            },
+        }
+    }
 }
 
 /// Everything that the digest covers.

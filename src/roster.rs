@@ -1,12 +1,14 @@
-//! The roster: who sits the exam. A CSV as HR exports it from Excel (with or
-//! without a BOM); ids become file names, so they are checked strictly, and
-//! every bad row is reported before anything is drawn.
+//! The roster: who sits the exam. An Excel sheet or a CSV as HR exports it
+//! (UTF-8 with or without BOM, or GB18030 from Chinese Windows); ids become
+//! file names, so they are checked strictly, and every bad row is reported
+//! before anything is drawn.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::diag::{Diagnostic, read_source};
+use crate::diag::Diagnostic;
 use crate::paper::Candidate;
+use crate::spreadsheet::{self, Row};
 
 /// A checked roster.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,47 +38,46 @@ pub fn valid_candidate_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Reads a roster; on any problem returns every problem and no roster.
+/// How many rows from the top are searched for the header row: HR sheets
+/// often carry a title such as "2026年12月上岗认证考生名单" above it.
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// The longest name that still fits the name line of a paper.
+const MAX_NAME_CHARS: usize = 60;
+
+/// Reads a roster — CSV in any encoding Excel writes, or a workbook's first
+/// sheet — and on any problem returns every problem and no roster. Rows are
+/// numbered as Excel shows them.
 pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let Some(file) = read_source(path, &mut diags) else {
-        return Err(diags);
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(file.text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_string).collect(),
+    let table = match spreadsheet::read_table(path, None) {
+        Ok(t) => t,
         Err(e) => {
-            return Err(vec![Diagnostic::file(
-                path,
-                format!("cannot read the CSV header: {e}"),
+            return Err(vec![Diagnostic::file(path, e.to_string()).with_hint(
+                "save the roster from Excel as .xlsx or as CSV, with a header row naming `id` and `name`",
             )]);
         }
     };
-    let find = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-    };
-    let (id_col, name_col) = (find(ID_NAMES), find(NAME_NAMES));
-    if id_col.is_none() || name_col.is_none() {
-        let missing: Vec<&str> = [("id", id_col), ("name", name_col)]
-            .iter()
-            .filter(|(_, c)| c.is_none())
-            .map(|(n, _)| *n)
-            .collect();
+    let Some((header_at, id_col, name_col)) = find_header(&table.rows) else {
+        let first = table.rows.iter().find(|r| !r.is_blank());
+        let seen = first.map_or("the file is empty".to_string(), |r| {
+            format!("the first row reads: {}", r.cells.join(", "))
+        });
         return Err(vec![
             Diagnostic::at_line(
                 path,
-                1,
-                format!("the roster has no `{}` column", missing.join("` or `")),
+                first.map_or(1, |r| r.number),
+                format!("the roster has no header row with an `id` and a `name` column ({seen})"),
             )
-            .with_hint("the first line must name the columns, e.g. `id,name,department`"),
+            .with_hint(format!(
+                "put a header row first (e.g. `id,name,department`); id columns may be called {}, name columns {}",
+                ID_NAMES.join("/"),
+                NAME_NAMES.join("/")
+            )),
         ]);
-    }
-    let (id_col, name_col) = (id_col.unwrap_or(0), name_col.unwrap_or(0));
+    };
+    let header_row = &table.rows[header_at];
+    let header: Vec<String> = spreadsheet::used_cells(&header_row.cells).to_vec();
+    let mut diags = Vec::new();
     let mut extra_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
         if i == id_col || i == name_col {
@@ -86,15 +87,19 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             diags.push(
                 Diagnostic::at_line(
                     path,
-                    1,
+                    header_row.number,
                     format!("column {} of the header has no name", i + 1),
                 )
                 .with_hint("name every column, or delete the empty one"),
             );
         } else if extra_columns.contains(h) {
             diags.push(
-                Diagnostic::at_line(path, 1, format!("column `{h}` appears twice in the header"))
-                    .with_hint("give each column a different name"),
+                Diagnostic::at_line(
+                    path,
+                    header_row.number,
+                    format!("column `{h}` appears twice in the header"),
+                )
+                .with_hint("give each column a different name"),
             );
         } else {
             extra_columns.push(h.clone());
@@ -103,31 +108,20 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
 
     let mut candidates = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                diags.push(Diagnostic::at_line(
-                    path,
-                    line,
-                    format!("cannot read this row: {e}"),
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(str::is_empty) {
+    for row in &table.rows[header_at + 1..] {
+        let line = row.number;
+        let cells = spreadsheet::used_cells(&row.cells);
+        if cells.is_empty() {
             continue;
         }
-        if record.len() != header.len() {
+        if cells.len() > header.len() {
             diags.push(
                 Diagnostic::at_line(
                     path,
                     line,
                     format!(
                         "row has {} fields, the header has {}",
-                        record.len(),
+                        cells.len(),
                         header.len()
                     ),
                 )
@@ -135,8 +129,8 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             );
             continue;
         }
-        let id = record.get(id_col).unwrap_or("").to_string();
-        let name = record.get(name_col).unwrap_or("").to_string();
+        let id = row.cell(id_col).to_string();
+        let name = row.cell(name_col).to_string();
         if !valid_candidate_id(&id) {
             let shown = if id.is_empty() {
                 "empty".to_string()
@@ -156,29 +150,48 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             );
             continue;
         }
+        if let Some(problem) = unprintable(&name) {
+            diags.push(
+                Diagnostic::at_line(path, line, format!("the name of `{id}` {problem}"))
+                    .with_hint("write the name as it should be printed on the paper"),
+            );
+            continue;
+        }
         if let Some(first) = seen.get(&id) {
             diags.push(
                 Diagnostic::at_line(path, line, format!("candidate id `{id}` is listed twice"))
                     .with_hint(format!(
-                        "it is first listed on line {first}; remove or renumber one"
+                        "it is first listed on row {first}; remove or renumber one"
                     )),
             );
             continue;
         }
+        let mut extra = BTreeMap::new();
+        let mut bad_extra = false;
+        for (i, h) in header.iter().enumerate() {
+            let value = row.cell(i);
+            if i == id_col || i == name_col || h.is_empty() || value.is_empty() {
+                continue;
+            }
+            if let Some(problem) = unprintable(value) {
+                diags.push(
+                    Diagnostic::at_line(path, line, format!("`{h}` of `{id}` {problem}"))
+                        .with_hint("retype the cell, or empty it"),
+                );
+                bad_extra = true;
+            }
+            extra.insert(h.clone(), value.to_string());
+        }
+        if bad_extra {
+            continue;
+        }
         seen.insert(id.clone(), line);
-        let extra: BTreeMap<String, String> = header
-            .iter()
-            .zip(record.iter())
-            .enumerate()
-            .filter(|(i, (h, v))| *i != id_col && *i != name_col && !h.is_empty() && !v.is_empty())
-            .map(|(_, (h, v))| (h.clone(), v.to_string()))
-            .collect();
         candidates.push(Candidate { id, name, extra });
     }
     if candidates.is_empty() && diags.is_empty() {
         diags.push(
             Diagnostic::file(path, "the roster lists no candidates")
-                .with_hint("add one line per candidate under the header"),
+                .with_hint("add one row per candidate under the header"),
         );
     }
     if diags.is_empty() {
@@ -189,6 +202,32 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
     } else {
         Err(diags)
     }
+}
+
+/// The header row (index into `rows`) and its id and name columns: the
+/// first of the top rows that names both.
+fn find_header(rows: &[Row]) -> Option<(usize, usize, usize)> {
+    rows.iter()
+        .take(HEADER_SEARCH_ROWS)
+        .enumerate()
+        .find_map(|(at, row)| {
+            let find = |names: &[&str]| {
+                row.cells
+                    .iter()
+                    .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            };
+            Some((at, find(ID_NAMES)?, find(NAME_NAMES)?))
+        })
+}
+
+/// Why a text printed on the paper would come out wrong, if it would.
+fn unprintable(text: &str) -> Option<String> {
+    if text.contains(['\n', '\t']) {
+        return Some("spans more than one line (a line break or tab in the cell)".to_string());
+    }
+    let chars = text.chars().count();
+    (chars > MAX_NAME_CHARS)
+        .then(|| format!("is {chars} characters long; at most {MAX_NAME_CHARS} fit on the paper"))
 }
 
 #[cfg(test)]

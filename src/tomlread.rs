@@ -35,6 +35,20 @@ pub fn parse_document(file: &SourceFile) -> Result<Spanned<DeTable<'_>>, Diagnos
     })
 }
 
+/// Whether a character has no place in printed exam text: control
+/// characters other than tab and line breaks, the byte-order mark, and the
+/// bidirectional embeddings, overrides and isolates that make a printed
+/// line read differently from the file (U+202E shows `llec` for `cell`).
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The first [`is_hidden`] character of `text` and its byte offset.
+pub fn hidden_character(text: &str) -> Option<(usize, char)> {
+    text.char_indices().find(|&(_, c)| is_hidden(c))
+}
+
 /// The fields of one table, read one by one; remembers which keys were read so
 /// that [`Fields::finish`] can report every key nobody asked for.
 #[derive(Debug)]
@@ -109,11 +123,47 @@ impl<'t, 'i> Fields<'t, 'i> {
     pub fn string(&mut self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Located<String>> {
         let value = self.raw(key)?;
         match value.get_ref().as_str() {
-            Some(s) => Some(Located::new(s.to_string(), value.span())),
+            Some(s) => {
+                self.check_visible(key, s, value.span(), diags);
+                Some(Located::new(s.to_string(), value.span()))
+            }
             None => {
                 diags.push(self.wrong_type(key, value, "a string in quotes"));
                 None
             }
+        }
+    }
+
+    /// Reports a text holding a character that prints as nothing, as a box,
+    /// or that reorders the text around it (see [`hidden_character`]).
+    fn check_visible(
+        &self,
+        key: &str,
+        text: &str,
+        span: Range<usize>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if let Some((at, c)) = hidden_character(text) {
+            let before: Vec<char> = text[..at].chars().collect();
+            let before: String = before[before.len().saturating_sub(12)..].iter().collect();
+            let place = if before.trim().is_empty() {
+                "at the start".to_string()
+            } else {
+                format!("after \"{}\"", before.escape_debug())
+            };
+            diags.push(
+                self.file
+                    .error(
+                        span,
+                        format!(
+                            "`{key}` in {} holds the invisible character U+{:04X} {place}",
+                            self.what, c as u32
+                        ),
+                    )
+                    .with_hint(
+                        "delete it (it usually comes from copy and paste); it would print as a box or turn the text around",
+                    ),
+            );
         }
     }
 
@@ -205,7 +255,10 @@ impl<'t, 'i> Fields<'t, 'i> {
         let mut ok = true;
         for item in items.iter() {
             match item.get_ref().as_str() {
-                Some(s) => out.push(Located::new(s.to_string(), item.span())),
+                Some(s) => {
+                    self.check_visible(key, s, item.span(), diags);
+                    out.push(Located::new(s.to_string(), item.span()));
+                }
                 None => {
                     ok = false;
                     diags.push(

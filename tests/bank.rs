@@ -141,6 +141,14 @@ fn every_deliberate_mistake_is_reported_at_its_line() {
             "the answer \"AA\" of question BAD-REPEAT names A twice",
         ),
         (
+            &format!("{m}:141:8"),
+            "`stem` in question BAD-HIDDEN holds the invisible character U+202E after \"家要求改地址时，客服应当\"",
+        ),
+        (
+            &format!("{m}:142:20"),
+            "`options` in question BAD-HIDDEN holds the invisible character U+0000 after \"直接改\"",
+        ),
+        (
             "tests/fixtures/bad_bank/syntax.toml:3:13",
             "TOML syntax: invalid basic string, expected `\"`",
         ),
@@ -170,7 +178,7 @@ fn every_deliberate_mistake_is_reported_at_its_line() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("14 error(s), 1 warning(s) in 3 files"),
+        stderr.contains("16 error(s), 1 warning(s) in 3 files"),
         "{stderr}"
     );
     // The line itself is shown with a caret under the mistake.
@@ -188,7 +196,7 @@ fn json_report_lists_every_problem_for_scripts() {
         .code(1);
     let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(report["ok"], false);
-    assert_eq!(report["errors"], 14);
+    assert_eq!(report["errors"], 16);
     assert_eq!(report["warnings"], 1);
     assert_eq!(report["diagnostics"][1]["line"], 14);
     assert_eq!(report["diagnostics"][1]["column"], 8);

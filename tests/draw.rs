@@ -344,19 +344,25 @@ gamma = 2
     assert!(!out.exists());
 }
 
+/// Draws with a roster of `text` in `dir`, which must be refused with
+/// nothing drawn; returns what draw printed and the roster's path.
+fn refused_roster(dir: &Path, text: &str) -> (String, String) {
+    let roster = dir.join("roster.csv");
+    fs::write(&roster, text).unwrap();
+    let out = dir.join("out");
+    let assert = draw_example(&out, &roster, "x").code(1);
+    assert!(!out.exists());
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    (stderr, roster.display().to_string())
+}
+
 #[test]
 fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
     let dir = tempfile::tempdir().unwrap();
-    let roster = dir.path().join("roster.csv");
-    fs::write(
-        &roster,
+    let (stderr, path) = refused_roster(
+        dir.path(),
         "id,name\nE001,张三\nE001,李四\n../x,王五\nE004,\nE005,赵六,extra\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let assert = draw_example(&out, &roster, "x").code(1);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    let path = roster.display();
+    );
     for expected in [
         format!("error: candidate id `E001` is listed twice\n  --> {path}:3\n"),
         format!("error: candidate id `../x` is not allowed\n  --> {path}:4\n"),
@@ -368,7 +374,110 @@ fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
             "missing {expected:?} in:\n{stderr}"
         );
     }
-    assert!(!out.exists());
+}
+
+/// The same candidates as `examples/roster.csv` would give, as HR keeps
+/// them: a title row, a blank row, then the header; ids typed as numbers
+/// in Excel arrive as whole numbers.
+const HR_ROWS: [[&str; 3]; 3] = [
+    ["1001", "张三", "售后客服部"],
+    ["1002", "李四", "售前客服部"],
+    ["1003", "王五（兼职）", "售后客服部"],
+];
+
+#[test]
+fn rosters_from_excel_and_chinese_windows_csv_draw_the_same_papers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut plain = String::from("id,name,department\n");
+    for [id, name, dept] in HR_ROWS {
+        plain.push_str(&format!("{id},{name},{dept}\n"));
+    }
+    fs::write(d.join("plain.csv"), &plain).unwrap();
+    draw_example(&d.join("plain"), &d.join("plain.csv"), "s").success();
+    let expected = read_papers(&d.join("plain/papers"));
+    assert_eq!(expected.len(), 3);
+    assert_eq!(
+        expected["1003"].content.candidate.as_ref().unwrap().name,
+        "王五（兼职）"
+    );
+
+    // "CSV (逗号分隔)" from Excel on Chinese Windows: GB18030, CRLF, a title
+    // line and empty columns at the end.
+    let gbk_text = format!(
+        "2026年12月上岗认证考生名单,,,,\r\n,,,,\r\n考号,姓名,部门,,\r\n{}",
+        HR_ROWS.map(|r| format!("{},,\r\n", r.join(","))).concat()
+    );
+    let (gbk, _, lossy) = encoding_rs::GB18030.encode(&gbk_text);
+    assert!(!lossy && std::str::from_utf8(&gbk).is_err());
+    fs::write(d.join("gbk.csv"), &gbk).unwrap();
+    draw_example(&d.join("gbk"), &d.join("gbk.csv"), "s").success();
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write_string(0, 0, "2026年12月上岗认证考生名单")
+        .unwrap();
+    for (c, h) in ["考号", "姓名", "部门"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    for (r, [id, name, dept]) in HR_ROWS.iter().enumerate() {
+        let r = r as u32 + 3;
+        sheet
+            .write_number(r, 0, id.parse::<f64>().unwrap())
+            .unwrap();
+        sheet.write_string(r, 1, *name).unwrap();
+        sheet.write_string(r, 2, *dept).unwrap();
+    }
+    book.save(d.join("roster.xlsx")).unwrap();
+    draw_example(&d.join("xlsx"), &d.join("roster.xlsx"), "s").success();
+
+    for out in ["gbk", "xlsx"] {
+        let got = read_papers(&d.join(out).join("papers"));
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
+        );
+        for (id, paper) in &got {
+            let want = &expected[id];
+            let (c, w) = (
+                paper.content.candidate.as_ref().unwrap(),
+                want.content.candidate.as_ref().unwrap(),
+            );
+            assert_eq!(
+                (&c.name, &c.extra.values().collect::<Vec<_>>()),
+                (&w.name, &w.extra.values().collect::<Vec<_>>()),
+                "{out} {id}"
+            );
+            assert_eq!(
+                paper.content.questions, want.content.questions,
+                "{out} {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_name_that_would_print_wrong_is_reported_at_its_excel_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "长".repeat(61);
+    let (stderr, path) = refused_roster(
+        dir.path(),
+        &format!("考生名单\nid,name\nE001,\"张\n三\"\nE002,{long}\nE003,王五\n"),
+    );
+    for expected in [
+        format!(
+            "error: the name of `E001` spans more than one line (a line break or tab in the cell)\n  --> {path}:3\n"
+        ),
+        format!(
+            "error: the name of `E002` is 61 characters long; at most 60 fit on the paper\n  --> {path}:4\n"
+        ),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
 }
 
 #[test]

@@ -361,7 +361,7 @@ fn example_session_grades_into_files_that_certexam_and_minisign_accept() {
     assert_eq!(
         r.code, 1,
         "bad rows make grade exit 1 (if every row is rejected as an unknown paper, \
-         regenerate examples/sheets.csv as docs/grading.md says)\n{}",
+         regenerate examples/sheets.csv as the README says)\n{}",
         r.stderr
     );
     assert!(r.stderr.contains("graded 8 sheet(s)"), "{}", r.stderr);
@@ -924,6 +924,109 @@ fn a_sheet_file_with_a_bad_header_is_reported_not_skipped() {
         "{:?}",
         rejects[0]
     );
+}
+
+// ---------------------------------------------------------------------------
+// Answer sheets as proctors keep them: Excel workbooks, GBK CSV, titles.
+
+/// `certexam grade` of `sheets` into `out`: exit code and `candidate →
+/// total` from results.csv.
+fn grade_totals(d: &Path, sheets: &str, out: &str) -> (i32, BTreeMap<String, String>, String) {
+    let r = run(certexam(d).args([
+        "grade",
+        "--papers",
+        "papers",
+        "--key",
+        "proctor.key",
+        "--sheets",
+        sheets,
+        "--out",
+        out,
+    ]));
+    let totals = csv_rows(&d.join(out).join("results.csv"))
+        .into_iter()
+        .map(|row| (row["candidate"].clone(), row["total"].clone()))
+        .collect();
+    (r.code, totals, r.stderr)
+}
+
+#[test]
+fn answer_sheets_kept_in_excel_or_saved_as_gbk_csv_grade_like_utf8_csv() {
+    let (dir, ids) = session(2);
+    let d = dir.path();
+    let wrong: &[&str] = &["A", "B", "C", "B", "A", "错", "对"];
+    let rows: [(&str, &str, &[&str]); 2] = [
+        ("T01", &ids["T01"], &ALL_RIGHT),
+        ("T02", &ids["T02"], wrong),
+    ];
+    fs::write(d.join("utf8.csv"), wide_csv(7, &rows)).unwrap();
+    let (code, expected, stderr) = grade_totals(d, "utf8.csv", "scores-utf8");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(expected.len(), 2);
+    assert_ne!(expected["T01"], expected["T02"]);
+
+    // Excel on Chinese Windows saves "CSV (逗号分隔)" in GB18030/GBK; the
+    // proctor's sheet has a title line and trailing empty columns.
+    let text = format!("2026年12月 答题登记表,,,,,,,,,,\n{}", wide_csv(7, &rows))
+        .replace('\n', ",,\r\n")
+        .replacen(",,\r\n", "\r\n", 1);
+    let (gbk, _, lossy) = encoding_rs::GB18030.encode(&text);
+    assert!(!lossy);
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the test file must not be UTF-8"
+    );
+    fs::write(d.join("gbk.csv"), &gbk).unwrap();
+    let (code, totals, stderr) = grade_totals(d, "gbk.csv", "scores-gbk");
+    assert_eq!((code, &totals), (0, &expected), "{stderr}");
+
+    // A workbook: title in row 1, an empty row, the header in row 3, ids
+    // and answers as text cells.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "答题登记表（第一考场）").unwrap();
+    let header: Vec<String> = ["candidate", "paper"]
+        .into_iter()
+        .map(String::from)
+        .chain((1..=7).map(|n| n.to_string()))
+        .collect();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(2, c as u16, h).unwrap();
+    }
+    for (r, (candidate, paper, answers)) in rows.iter().enumerate() {
+        let r = r as u32 + 3;
+        sheet.write_string(r, 0, *candidate).unwrap();
+        sheet.write_string(r, 1, *paper).unwrap();
+        for (c, a) in answers.iter().enumerate() {
+            sheet.write_string(r, c as u16 + 2, *a).unwrap();
+        }
+    }
+    book.save(d.join("sheets.xlsx")).unwrap();
+    let (code, totals, stderr) = grade_totals(d, "sheets.xlsx", "scores-xlsx");
+    assert_eq!((code, &totals), (0, &expected), "{stderr}");
+}
+
+#[test]
+fn a_name_excel_would_run_as_a_formula_is_written_as_text_in_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = "=HYPERLINK(\"http://evil.example\",\"查看成绩\")";
+    let paper = test_paper("T01", name);
+    fs::create_dir_all(d.join("papers")).unwrap();
+    fs::write(d.join("papers/T01.paper.toml"), paper.to_toml()).unwrap();
+    keygen(d, "proctor");
+    fs::write(
+        d.join("s.csv"),
+        wide_csv(7, &[("T01", &paper.paper_id, &ALL_RIGHT)]),
+    )
+    .unwrap();
+    let r = grade(d, &["--sheets", "s.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let results = csv_rows(&d.join("scores/results.csv"));
+    assert_eq!(results[0]["name"], format!("'{name}"));
+    // The score file keeps the name exactly as drawn.
+    let score = read_score(&d.join("scores").join(&results[0]["score_file"]));
+    assert_eq!(score.candidate.name, name);
 }
 
 // ---------------------------------------------------------------------------

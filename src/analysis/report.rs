@@ -3,6 +3,7 @@
 //! histogram, category means, flagged questions with their stems). Every
 //! number is formatted here, so the template only places text.
 
+use crate::spreadsheet::excel_safe_record;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
@@ -26,7 +27,7 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
     Ok(writer.into_inner().map_err(|e| e.into_error())?)
 }
 
-/// `items.csv`: one row per bank question (see `docs/analysis.md`).
+/// `items.csv`: one row per bank question (see the README).
 pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
@@ -57,7 +58,7 @@ pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
         "few_answers".into(),
         "flags".into(),
     ]);
-    w.write_record(&header)?;
+    w.write_record(excel_safe_record(&header))?;
     for it in items {
         let mut row = vec![
             it.id.clone(),
@@ -95,7 +96,7 @@ pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        w.write_record(&row)?;
+        w.write_record(excel_safe_record(&row))?;
     }
     finish(w)
 }
@@ -131,7 +132,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
     for c in &categories {
         header.extend(["mean", "max", "percent"].map(|s| format!("{c}_{s}")));
     }
-    w.write_record(&header)?;
+    w.write_record(excel_safe_record(&header))?;
     for e in exams {
         let mut row = vec![
             e.id.clone(),
@@ -161,7 +162,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
                 None => row.extend([String::new(), String::new(), String::new()]),
             }
         }
-        w.write_record(&row)?;
+        w.write_record(excel_safe_record(&row))?;
     }
     finish(w)
 }

@@ -2,7 +2,7 @@
 //! bank question was, whether it separates strong from weak candidates,
 //! which of its options were chosen (by BANK letter, whatever order they
 //! were printed in), and how reliable each exam was. No I/O, no printing:
-//! the formulas are documented here and in `docs/analysis.md`, and pinned
+//! the formulas are documented here and in the README, and pinned
 //! by a hand-computed fixture in `tests/analysis.rs`.
 //!
 //! Conventions:

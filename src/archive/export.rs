@@ -2,6 +2,7 @@
 //! version, in ledger order), as CSV or as an Excel workbook, with English
 //! or Chinese column names. Pure: entries in, file bytes out.
 
+use crate::spreadsheet::excel_safe;
 use jiff::civil::Date;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -63,7 +64,7 @@ pub enum Cell {
 impl Cell {
     fn csv(&self) -> String {
         match self {
-            Cell::Text(t) => t.clone(),
+            Cell::Text(t) => excel_safe(t).into_owned(),
             Cell::Number(n) => n.to_string(),
         }
     }

@@ -5,49 +5,28 @@
 //! row (as Excel numbers it), the column and the reason.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use calamine::{Data, Reader};
 use sha2::{Digest, Sha256};
+
+pub use crate::spreadsheet::{
+    FORMULA_STARTS, Row, SheetError, Table, decode_text, fold_width, is_workbook, parse_csv,
+    read_table, unguard_formula,
+};
 
 use crate::bank::{
     Answer, Category, MAX_OPTIONS, Origin, Question, QuestionType, letter, valid_category_id,
     valid_question_id,
 };
 
-/// Why a sheet could not be read at all (as opposed to a bad row).
+/// Why a sheet could not be imported at all (as opposed to a bad row).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot read {}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "{} is neither UTF-8 nor GB18030 text; save it from Excel as \"CSV UTF-8\" or as .xlsx",
-        path.display()
-    )]
-    Encoding { path: PathBuf },
-    #[error("cannot open the workbook {}: {message}; is it an .xlsx/.xls/.ods file that Excel opens?", path.display())]
-    Workbook { path: PathBuf, message: String },
-    #[error("{} has no sheet named \"{sheet}\"; its sheets are: {available}", path.display())]
-    NoSuchSheet {
-        path: PathBuf,
-        sheet: String,
-        available: String,
-    },
-    #[error("{} has no sheets", path.display())]
-    NoSheets { path: PathBuf },
-    #[error("{} row {row}: {message}; check the quotes in that row", path.display())]
-    Csv {
-        path: PathBuf,
-        row: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
     #[error(
         "{}: no header row with a stem column (题干) and an answer column (答案) in its first {HEADER_SEARCH_ROWS} rows{found}; \
-         rename the columns as listed in docs/bank-io.md, or map yours with e.g. --columns 题目=stem,正确答案=answer",
+         rename the columns as listed in the README (\"Recognised column names\"), or map yours with e.g. --columns 题目=stem,正确答案=answer",
         path.display()
     )]
     NoHeader { path: PathBuf, found: String },
@@ -68,357 +47,6 @@ pub enum ImportError {
 /// How many rows from the top are searched for the header row: templates
 /// often put a title or instructions above it.
 pub const HEADER_SEARCH_ROWS: usize = 10;
-
-/// One row of a sheet as trimmed text, numbered as Excel shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    /// 1-based row number as Excel shows it (the first line is row 1).
-    pub number: usize,
-    pub cells: Vec<String>,
-}
-
-impl Row {
-    fn is_blank(&self) -> bool {
-        self.cells.iter().all(String::is_empty)
-    }
-
-    fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).map_or("", String::as_str)
-    }
-}
-
-/// The cells of a sheet, with where they came from.
-#[derive(Clone, Debug)]
-pub struct Table {
-    pub path: PathBuf,
-    pub rows: Vec<Row>,
-    /// How a CSV file was decoded (`UTF-8`, `UTF-8 with BOM`, `GB18030`, `UTF-16`).
-    pub encoding: Option<&'static str>,
-    /// The sheet read from a workbook.
-    pub sheet: Option<String>,
-}
-
-/// Whether a file name looks like a workbook rather than CSV text.
-pub fn is_workbook(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .is_some_and(|e| matches!(e.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"))
-}
-
-/// Reads a workbook sheet (the first one unless `sheet` names another) or a
-/// CSV file, by the file's extension.
-pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, ImportError> {
-    if is_workbook(path) {
-        read_workbook(path, sheet)
-    } else {
-        let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let (text, encoding) = decode_text(&bytes).ok_or_else(|| ImportError::Encoding {
-            path: path.to_path_buf(),
-        })?;
-        let rows = parse_csv(&text).map_err(|(row, message)| ImportError::Csv {
-            path: path.to_path_buf(),
-            row,
-            message,
-        })?;
-        Ok(Table {
-            path: path.to_path_buf(),
-            rows,
-            encoding: Some(encoding),
-            sheet: None,
-        })
-    }
-}
-
-/// Decodes CSV bytes: UTF-8 (with or without BOM) first, UTF-16 with a BOM
-/// (Excel's "Unicode text"), and otherwise GB18030 — what Excel on Chinese
-/// Windows writes (it is a superset of GBK and GB2312). `None` when the
-/// bytes are not valid in any of them.
-pub fn decode_text(bytes: &[u8]) -> Option<(String, &'static str)> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .ok()
-            .map(|t| (t.to_string(), "UTF-8 with BOM"));
-    }
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let (text, _, errors) = encoding_rs::UTF_16LE.decode(bytes);
-        return (!errors).then(|| (text.into_owned(), "UTF-16"));
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Some((text.to_string(), "UTF-8"));
-    }
-    encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|t| (t.into_owned(), "GB18030"))
-}
-
-/// Splits CSV text into rows numbered as Excel numbers them: a line break
-/// inside a quoted cell does not start a new row, an empty line does. The
-/// delimiter is a tab when the first line has more tabs than commas
-/// (Excel's "text" export), a comma otherwise.
-pub fn parse_csv(text: &str) -> Result<Vec<Row>, (usize, String)> {
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let bytes = text.as_bytes();
-    let mut rows = Vec::new();
-    // Line breaks inside quoted cells so far: Excel does not count them as rows.
-    let mut inner_breaks = 0;
-    let mut record = csv::StringRecord::new();
-    let mut lines = LineCounter::default();
-    loop {
-        let before = rows.last().map_or(0, |r: &Row| r.number);
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let row = e.position().map_or(before + 1, |p| {
-                    lines.line_at(bytes, p.byte() as usize) - inner_breaks
-                });
-                return Err((row, e.to_string()));
-            }
-        }
-        // The reader reports where the previous record ended; the row starts
-        // after any line breaks (empty lines) that follow.
-        let mut start = record.position().map_or(0, |p| p.byte() as usize);
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        let number = lines.line_at(bytes, start) - inner_breaks;
-        inner_breaks += record.iter().map(count_breaks).sum::<usize>();
-        rows.push(Row {
-            number,
-            cells: record.iter().map(clean_cell).collect(),
-        });
-    }
-    if let Some(row) = unclosed_quote(&rows, delimiter) {
-        return Err((
-            row,
-            "a quote (\") opens a cell on this row that is never closed, so the rest of the file reads as that one cell".into(),
-        ));
-    }
-    Ok(rows)
-}
-
-/// The row of a quote left open: the reader takes everything after it, up
-/// to the end of the file, as one cell. Seen as a last row with fewer cells
-/// than the first whose cell spans lines that look like rows of their own
-/// (three or more delimiters).
-fn unclosed_quote(rows: &[Row], delimiter: u8) -> Option<usize> {
-    let (first, last) = (rows.first()?, rows.last()?);
-    let swallowed = last.cells.iter().any(|cell| {
-        cell.lines()
-            .skip(1)
-            .any(|line| line.bytes().filter(|&b| b == delimiter).count() >= 3)
-    });
-    (rows.len() > 1 && last.cells.len() < first.cells.len() && swallowed).then_some(last.number)
-}
-
-/// 1-based lines of byte offsets met in increasing order, counting `\r\n`,
-/// `\r` and `\n` as one break each; each byte is counted once, so a sheet
-/// of any length is numbered in linear time.
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    breaks: usize,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], offset: usize) -> usize {
-        let offset = offset.min(bytes.len());
-        if offset > self.offset {
-            let segment = &bytes[self.offset..offset];
-            self.breaks += count_breaks_bytes(segment);
-            // A `\r\n` split by the previous offset was counted at its `\r`.
-            if segment[0] == b'\n' && self.offset > 0 && bytes[self.offset - 1] == b'\r' {
-                self.breaks -= 1;
-            }
-            self.offset = offset;
-        }
-        1 + self.breaks
-    }
-}
-
-fn count_breaks(text: &str) -> usize {
-    count_breaks_bytes(text.as_bytes())
-}
-
-fn count_breaks_bytes(bytes: &[u8]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => n += 1,
-            b'\r' => {
-                n += 1;
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    n
-}
-
-fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, ImportError> {
-    let workbook_error = |e: &dyn std::fmt::Display| ImportError::Workbook {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| match e {
-        calamine::Error::Io(source) => ImportError::Read {
-            path: path.to_path_buf(),
-            source,
-        },
-        other => workbook_error(&other),
-    })?;
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(wanted) => names
-            .iter()
-            .find(|n| n.as_str() == wanted)
-            .cloned()
-            .ok_or_else(|| ImportError::NoSuchSheet {
-                path: path.to_path_buf(),
-                sheet: wanted.to_string(),
-                available: names.join(", "),
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| ImportError::NoSheets {
-                path: path.to_path_buf(),
-            })?,
-    };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| workbook_error(&e))?;
-    // Absolute positions: the range starts at the first used cell, but row
-    // numbers and column letters in messages must be the ones Excel shows.
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let mut grid: Vec<Vec<String>> = range
-        .rows()
-        .map(|cells| {
-            std::iter::repeat_n(String::new(), left as usize)
-                .chain(cells.iter().map(cell_text))
-                .collect()
-        })
-        .collect();
-    // A merged cell (say 分类 spanning ten rows) holds its value only in its
-    // top-left corner; every row it covers means that value.
-    let merged = match &mut workbook {
-        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    for region in merged {
-        let (r0, c0) = region.start;
-        let (r1, c1) = region.end;
-        let Some(value) = r0
-            .checked_sub(top)
-            .and_then(|r| grid.get(r as usize))
-            .and_then(|row| row.get(c0 as usize))
-            .cloned()
-        else {
-            continue;
-        };
-        for r in r0.max(top)..=r1 {
-            let Some(row) = grid.get_mut((r - top) as usize) else {
-                break;
-            };
-            for c in c0..=c1 {
-                let c = c as usize;
-                if row.len() <= c {
-                    row.resize(c + 1, String::new());
-                }
-                if row[c].is_empty() {
-                    row[c] = value.clone();
-                }
-            }
-        }
-    }
-    let rows = grid
-        .into_iter()
-        .enumerate()
-        .map(|(i, cells)| Row {
-            number: top as usize + i + 1,
-            cells,
-        })
-        .collect();
-    Ok(Table {
-        path: path.to_path_buf(),
-        rows,
-        encoding: None,
-        sheet: Some(name),
-    })
-}
-
-fn cell_text(cell: &Data) -> String {
-    let raw = match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        // A difficulty typed as 3 arrives as 3.0.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Bool(true) => "TRUE".to_string(),
-        Data::Bool(false) => "FALSE".to_string(),
-        other => other.to_string(),
-    };
-    clean_cell(&raw)
-}
-
-/// Cell text as stored: line breaks unified to `\n`, control characters
-/// (which neither TOML readers nor XML allow) dropped, trimmed — including
-/// the ideographic space U+3000 and no-break spaces — and the apostrophe
-/// that `bank export --format csv` puts before a text Excel would take for
-/// a formula removed again (see [`unguard_formula`]).
-fn clean_cell(raw: &str) -> String {
-    let text = raw
-        .replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .chars()
-        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
-        .collect::<String>();
-    unguard_formula(text.trim()).to_string()
-}
-
-/// The characters that make Excel read a CSV cell as a formula (or, for
-/// `'`, the guard itself).
-pub const FORMULA_STARTS: [char; 5] = ['=', '+', '-', '@', '\''];
-
-/// A cell without the leading `'` that guards a text starting with one of
-/// [`FORMULA_STARTS`]: `'=SUM(A1)` is the text `=SUM(A1)`. A lone `'`, or
-/// one before anything else, is kept.
-pub fn unguard_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
-}
-
-/// Full-width ASCII forms (`ＡＢ`, `１`, `，`) and the ideographic space read
-/// as their ASCII counterparts, so `ＡＣ` is the answer `AC`.
-pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
 
 /// The spreadsheet letter of a 0-based column: 0 → `A`, 26 → `AA`.
 pub fn column_letter(index: usize) -> String {
@@ -522,7 +150,7 @@ fn option_letter(text: &str) -> Option<u8> {
 }
 
 /// Recognised header names (compared after [`header_key`]). Documented in
-/// docs/bank-io.md; keep the two in step.
+/// the README ("Recognised column names"); keep the two in step.
 const COLUMN_NAMES: &[(&str, Field)] = &[
     ("ID", Field::Id),
     ("编号", Field::Id),

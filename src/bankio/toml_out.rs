@@ -28,7 +28,7 @@ enum AnswerToml {
     Truth(bool),
 }
 
-/// A question's keys in the order docs/drawing.md documents them; empty
+/// A question's keys in the order the README documents them; empty
 /// optional keys are left out, as a person would.
 #[derive(Serialize)]
 struct QuestionToml<'a> {

@@ -1,5 +1,6 @@
 //! `certexam archive query`: who is certified, until when.
 
+use crate::spreadsheet::excel_safe_record;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -83,7 +84,7 @@ pub fn run(args: &Args) -> Result<Status> {
         );
     } else if args.csv {
         let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-        w.write_record([
+        w.write_record(excel_safe_record([
             "exam",
             "candidate",
             "name",
@@ -96,9 +97,9 @@ pub fn run(args: &Args) -> Result<Status> {
             "version",
             "records",
             "fingerprint",
-        ])?;
+        ]))?;
         for r in &rows {
-            w.write_record([
+            w.write_record(excel_safe_record([
                 r.exam,
                 r.candidate,
                 r.name,
@@ -111,7 +112,7 @@ pub fn run(args: &Args) -> Result<Status> {
                 &r.version.to_string(),
                 &r.records.to_string(),
                 r.fingerprint,
-            ])?;
+            ]))?;
         }
         w.flush()?;
     } else {

@@ -118,11 +118,18 @@ pub fn load_inputs(
     let loaded = bank::load(bank_dir);
     if loaded.has_errors() || loaded.bank.is_none() {
         print_all(&loaded.diagnostics);
-        eprintln!(
-            "the bank {} has errors; fix them first (`certexam bank check {}`)",
-            bank_dir.display(),
-            bank_dir.display()
-        );
+        if bank_dir.join("bank.toml").is_file() {
+            eprintln!(
+                "the bank {} has errors; fix them first (`certexam bank check {}`)",
+                bank_dir.display(),
+                bank_dir.display()
+            );
+        } else {
+            eprintln!(
+                "no bank.toml in {}; run from the folder that holds the bank, or give it with --bank",
+                bank_dir.display()
+            );
+        }
         return None;
     }
     let bank = loaded.bank?;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::bank::QuestionType;
 use crate::diag::{SourceFile, read_source};
+use crate::spreadsheet::{self, Row, Table};
 
 /// How a sheet was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +88,10 @@ pub fn read_all(paths: &[PathBuf]) -> Read {
                         .filter(|p| {
                             let name = p.file_name().unwrap_or_default().to_string_lossy();
                             !name.starts_with('.')
-                                && (name.ends_with(".csv") || name.ends_with(".toml"))
+                                && !name.starts_with("~$")
+                                && (name.ends_with(".csv")
+                                    || name.ends_with(".toml")
+                                    || spreadsheet::is_workbook(p))
                         })
                         .collect()
                 })
@@ -96,7 +100,7 @@ pub fn read_all(paths: &[PathBuf]) -> Read {
             if files.is_empty() {
                 read.unreadable.push(whole_file(
                     path,
-                    "the folder holds no answer sheets (*.csv or *.toml)",
+                    "the folder holds no answer sheets (*.csv, *.xlsx or *.toml)",
                 ));
             }
             for file in files {
@@ -119,23 +123,27 @@ fn whole_file(path: &Path, message: impl Into<String>) -> Unreadable {
     }
 }
 
-/// Reads one CSV or TOML sheet file into `read`.
+/// Reads one sheet file into `read`: TOML, a workbook (.xlsx, .xls, .ods)
+/// or CSV in any encoding Excel writes.
 pub fn read_file(path: &Path, read: &mut Read) {
-    let mut diags = Vec::new();
-    let Some(file) = read_source(path, &mut diags) else {
-        let message = diags
-            .first()
-            .map_or_else(|| "cannot read the file".to_string(), |d| d.message.clone());
-        read.unreadable.push(whole_file(path, message));
-        return;
-    };
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
     {
+        let mut diags = Vec::new();
+        let Some(file) = read_source(path, &mut diags) else {
+            let message = diags
+                .first()
+                .map_or_else(|| "cannot read the file".to_string(), |d| d.message.clone());
+            read.unreadable.push(whole_file(path, message));
+            return;
+        };
         read_toml(&file, read);
     } else {
-        read_csv(&file, read);
+        match spreadsheet::read_table(path, None) {
+            Ok(table) => read_table(&table, read),
+            Err(e) => read.unreadable.push(whole_file(path, e.to_string())),
+        }
     }
 }
 
@@ -160,28 +168,34 @@ fn question_number(cell: &str) -> Option<u32> {
     digits.parse().ok().filter(|&n| n >= 1)
 }
 
-fn read_csv(file: &SourceFile, read: &mut Read) {
-    let path = file.path.as_path();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(file.text.as_bytes());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(h)) => h.iter().map(str::to_string).collect(),
-        Some(Err(e)) => {
-            read.unreadable
-                .push(whole_file(path, format!("cannot read the CSV header: {e}")));
-            return;
-        }
-        None => {
-            read.unreadable.push(whole_file(
-                path,
-                "the file is empty; expected a CSV header and one row per sheet",
-            ));
-            return;
-        }
-    };
+/// How many non-blank rows from the top are searched for the header: a
+/// sheet kept in Excel often has a title above it.
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Reads the rows of a CSV file or workbook sheet. The header is the first
+/// of the top rows with a candidate or paper column (rows above it, such as
+/// a title, are skipped), or else the first non-blank row, whose problems
+/// are then reported.
+fn read_table(table: &Table, read: &mut Read) {
+    let path = table.path.as_path();
+    let filled: Vec<&Row> = table.rows.iter().filter(|r| !r.is_blank()).collect();
+    if filled.is_empty() {
+        read.unreadable.push(whole_file(
+            path,
+            "the file is empty; expected a header row and one row per sheet",
+        ));
+        return;
+    }
+    let header_at = filled
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|r| {
+            find(&r.cells, CANDIDATE_COLUMNS).is_some() || find(&r.cells, PAPER_COLUMNS).is_some()
+        })
+        .unwrap_or(0);
+    let header_row = filled[header_at];
+    let rows = filled[header_at + 1..].iter().copied();
+    let header: Vec<String> = spreadsheet::used_cells(&header_row.cells).to_vec();
     let candidate_col = find(&header, CANDIDATE_COLUMNS);
     let paper_col = find(&header, PAPER_COLUMNS);
     let answers_col = find(&header, ANSWERS_COLUMNS);
@@ -239,26 +253,16 @@ fn read_csv(file: &SourceFile, read: &mut Read) {
         Layout::Wide
     };
 
-    for record in records {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let row = e.position().map_or(0, |p| line_of(file, p));
-                read.unreadable.push(Unreadable {
-                    source: path.to_path_buf(),
-                    row,
-                    candidate: String::new(),
-                    paper: String::new(),
-                    message: format!("cannot read this row: {e}"),
-                });
-                continue;
-            }
+    for record in rows {
+        let row = record.number;
+        // Excel writes empty cells for columns once used: not a stray comma.
+        let cells = if record.cells.len() > header.len() {
+            let used = spreadsheet::used_cells(&record.cells);
+            &record.cells[..used.len().max(header.len())]
+        } else {
+            &record.cells[..]
         };
-        let row = record.position().map_or(0, |p| line_of(file, p));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let cell = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("");
+        let cell = |col: Option<usize>| col.and_then(|c| cells.get(c)).map_or("", String::as_str);
         let candidate = clean_id(cell(candidate_col));
         let paper = clean_id(cell(paper_col)).to_uppercase();
         let unreadable = |message: String| Unreadable {
@@ -275,10 +279,10 @@ fn read_csv(file: &SourceFile, read: &mut Read) {
             )));
             continue;
         }
-        if record.len() != header.len() {
+        if cells.len() != header.len() {
             read.unreadable.push(unreadable(format!(
                 "the row has {} fields, the header has {}; check for a stray or missing comma, and quote answers that contain commas (\"A,C\")",
-                record.len(),
+                cells.len(),
                 header.len()
             )));
             continue;
@@ -287,7 +291,7 @@ fn read_csv(file: &SourceFile, read: &mut Read) {
             Layout::Compact => split_compact(cell(answers_col)),
             _ => question_cols
                 .iter()
-                .map(|&(_, c)| record.get(c).unwrap_or("").trim().to_string())
+                .map(|&(_, c)| cells.get(c).map_or("", String::as_str).trim().to_string())
                 .collect(),
         };
         read.sheets.push(Sheet {
@@ -299,18 +303,6 @@ fn read_csv(file: &SourceFile, read: &mut Read) {
             layout,
         });
     }
-}
-
-/// The line a CSV record starts on. With CRLF line ends (Excel, Python)
-/// the reader puts a record's start on the `\n` that ends the line before
-/// it, so line ends at the start are skipped.
-fn line_of(file: &SourceFile, position: &csv::Position) -> usize {
-    let mut byte = position.byte() as usize;
-    let bytes = file.text.as_bytes();
-    while byte < bytes.len() && matches!(bytes[byte], b'\r' | b'\n') {
-        byte += 1;
-    }
-    file.line_col(byte).0
 }
 
 /// Splits a compact answers field: tokens separated by spaces (also
@@ -412,17 +404,7 @@ pub enum BadAnswer {
     NotTrueFalse { typed: String },
 }
 
-/// Full-width ASCII (`ＡＣ`, `，`, `１`) to ASCII and the ideographic space
-/// to a space: what a Chinese input method produces.
-pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
-}
+pub use crate::spreadsheet::fold_width;
 
 /// Answers that mean "true" (after upper-casing): the first bubble on the
 /// sheet is 对/T, so `A` is true too.
@@ -440,7 +422,7 @@ fn is_separator(c: char) -> bool {
 }
 
 /// Normalises one typed answer for a question of `kind` with `options`
-/// printed options (see the table in `docs/grading.md`).
+/// printed options (see the table in the README).
 pub fn normalize(typed: &str, kind: QuestionType, options: usize) -> Result<Answer, BadAnswer> {
     let folded = fold_width(typed);
     let text = folded.trim();
@@ -505,7 +487,7 @@ mod tests {
         }
     }
 
-    /// The normalisation table of `docs/grading.md`, row by row.
+    /// The normalisation table of the README, row by row.
     #[test]
     fn answers_as_people_type_them() {
         let table: &[(&str, QuestionType, &str)] = &[

@@ -160,7 +160,7 @@ pub fn read_decisions(path: &Path, text: &str, index: &Index) -> (Decisions, Vec
                 file: file.clone(),
                 line,
                 message: format!(
-                    "decision `{typed}` is on a row without a question number; a page that could not be read is typed into a CSV of its own (see docs/scan.md)"
+                    "decision `{typed}` is on a row without a question number; rescan a page that could not be read, or type its answers into a CSV of your own (candidate,paper,1,2,…) and give it to grade with --sheets"
                 ),
             });
             continue;

@@ -1,0 +1,448 @@
+//! Reading a spreadsheet as people hand it over — an Excel workbook (via
+//! calamine) or CSV text in whatever encoding Excel wrote it (UTF-8 with or
+//! without BOM, UTF-16, GB18030), comma- or tab-separated — into rows of
+//! cleaned text numbered as Excel shows them, so that every message can
+//! name the row a person sees. Used for question sheets, rosters and
+//! answer sheets alike.
+
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+
+/// Why a sheet could not be read at all (as opposed to a bad row).
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{} is neither UTF-8 nor GB18030 text; save it from Excel as \"CSV UTF-8\" or as .xlsx",
+        path.display()
+    )]
+    Encoding { path: PathBuf },
+    #[error("cannot open the workbook {}: {message}; is it an .xlsx/.xls/.ods file that Excel opens?", path.display())]
+    Workbook { path: PathBuf, message: String },
+    #[error("{} has no sheet named \"{sheet}\"; its sheets are: {available}", path.display())]
+    NoSuchSheet {
+        path: PathBuf,
+        sheet: String,
+        available: String,
+    },
+    #[error("{} has no sheets", path.display())]
+    NoSheets { path: PathBuf },
+    #[error("{} row {row}: {message}; check the quotes in that row", path.display())]
+    Csv {
+        path: PathBuf,
+        row: usize,
+        message: String,
+    },
+}
+
+/// One row of a sheet as trimmed text, numbered as Excel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based row number as Excel shows it (the first line is row 1).
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    /// Every cell empty: such rows are skipped, as Excel users expect.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(String::is_empty)
+    }
+
+    /// The cell in `column`, or `""` past the end of a short row.
+    pub fn cell(&self, column: usize) -> &str {
+        self.cells.get(column).map_or("", String::as_str)
+    }
+}
+
+/// Cells without the empty ones at the end, which Excel writes for columns
+/// that were once used.
+pub fn used_cells(cells: &[String]) -> &[String] {
+    let used = cells
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .map_or(0, |i| i + 1);
+    &cells[..used]
+}
+
+/// A report cell that Excel will show as text: a text starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be run as a formula
+/// (a candidate named `=HYPERLINK(…)` on a roster), so it gets a leading
+/// `'`. Numbers such as `-2.5` are left alone.
+pub fn excel_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula && text.trim().parse::<f64>().is_err() {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// [`excel_safe`] applied to every cell of a CSV record.
+pub fn excel_safe_record<T: AsRef<str>>(record: impl IntoIterator<Item = T>) -> Vec<String> {
+    record
+        .into_iter()
+        .map(|cell| excel_safe(cell.as_ref()).into_owned())
+        .collect()
+}
+
+/// The cells of a sheet, with where they came from.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub path: PathBuf,
+    pub rows: Vec<Row>,
+    /// How a CSV file was decoded (`UTF-8`, `UTF-8 with BOM`, `GB18030`, `UTF-16`).
+    pub encoding: Option<&'static str>,
+    /// The sheet read from a workbook.
+    pub sheet: Option<String>,
+}
+
+/// Whether a file name looks like a workbook rather than CSV text.
+pub fn is_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| matches!(e.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"))
+}
+
+/// Reads a workbook sheet (the first one unless `sheet` names another) or a
+/// CSV file, by the file's extension.
+pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> {
+    if is_workbook(path) {
+        read_workbook(path, sheet)
+    } else {
+        let bytes = std::fs::read(path).map_err(|source| SheetError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (text, encoding) = decode_text(&bytes).ok_or_else(|| SheetError::Encoding {
+            path: path.to_path_buf(),
+        })?;
+        let rows = parse_csv(&text).map_err(|(row, message)| SheetError::Csv {
+            path: path.to_path_buf(),
+            row,
+            message,
+        })?;
+        Ok(Table {
+            path: path.to_path_buf(),
+            rows,
+            encoding: Some(encoding),
+            sheet: None,
+        })
+    }
+}
+
+/// Decodes CSV bytes: UTF-8 (with or without BOM) first, UTF-16 with a BOM
+/// (Excel's "Unicode text"), and otherwise GB18030 — what Excel on Chinese
+/// Windows writes (it is a superset of GBK and GB2312). `None` when the
+/// bytes are not valid in any of them.
+pub fn decode_text(bytes: &[u8]) -> Option<(String, &'static str)> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .ok()
+            .map(|t| (t.to_string(), "UTF-8 with BOM"));
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let (text, _, errors) = encoding_rs::UTF_16LE.decode(bytes);
+        return (!errors).then(|| (text.into_owned(), "UTF-16"));
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Some((text.to_string(), "UTF-8"));
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|t| (t.into_owned(), "GB18030"))
+}
+
+/// Splits CSV text into rows numbered as Excel numbers them: a line break
+/// inside a quoted cell does not start a new row, an empty line does. The
+/// delimiter is a tab when the first line has more tabs than commas
+/// (Excel's "text" export), a comma otherwise.
+pub fn parse_csv(text: &str) -> Result<Vec<Row>, (usize, String)> {
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let bytes = text.as_bytes();
+    let mut rows = Vec::new();
+    // Line breaks inside quoted cells so far: Excel does not count them as rows.
+    let mut inner_breaks = 0;
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::default();
+    loop {
+        let before = rows.last().map_or(0, |r: &Row| r.number);
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let row = e.position().map_or(before + 1, |p| {
+                    lines.line_at(bytes, p.byte() as usize) - inner_breaks
+                });
+                return Err((row, e.to_string()));
+            }
+        }
+        // The reader reports where the previous record ended; the row starts
+        // after any line breaks (empty lines) that follow.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let number = lines.line_at(bytes, start) - inner_breaks;
+        inner_breaks += record.iter().map(count_breaks).sum::<usize>();
+        rows.push(Row {
+            number,
+            cells: record.iter().map(clean_cell).collect(),
+        });
+    }
+    if let Some(row) = unclosed_quote(&rows, delimiter) {
+        return Err((
+            row,
+            "a quote (\") opens a cell on this row that is never closed, so the rest of the file reads as that one cell".into(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The row of a quote left open: the reader takes everything after it, up
+/// to the end of the file, as one cell. Seen as a last row with fewer cells
+/// than the first whose cell spans lines that look like rows of their own
+/// (three or more delimiters).
+fn unclosed_quote(rows: &[Row], delimiter: u8) -> Option<usize> {
+    let (first, last) = (rows.first()?, rows.last()?);
+    let swallowed = last.cells.iter().any(|cell| {
+        cell.lines()
+            .skip(1)
+            .any(|line| line.bytes().filter(|&b| b == delimiter).count() >= 3)
+    });
+    (rows.len() > 1 && last.cells.len() < first.cells.len() && swallowed).then_some(last.number)
+}
+
+/// 1-based lines of byte offsets met in increasing order, counting `\r\n`,
+/// `\r` and `\n` as one break each; each byte is counted once, so a sheet
+/// of any length is numbered in linear time.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> usize {
+        let offset = offset.min(bytes.len());
+        if offset > self.offset {
+            let segment = &bytes[self.offset..offset];
+            self.breaks += count_breaks_bytes(segment);
+            // A `\r\n` split by the previous offset was counted at its `\r`.
+            if segment[0] == b'\n' && self.offset > 0 && bytes[self.offset - 1] == b'\r' {
+                self.breaks -= 1;
+            }
+            self.offset = offset;
+        }
+        1 + self.breaks
+    }
+}
+
+fn count_breaks(text: &str) -> usize {
+    count_breaks_bytes(text.as_bytes())
+}
+
+fn count_breaks_bytes(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => n += 1,
+            b'\r' => {
+                n += 1;
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    n
+}
+
+fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> {
+    let workbook_error = |e: &dyn std::fmt::Display| SheetError::Workbook {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| match e {
+        calamine::Error::Io(source) => SheetError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => workbook_error(&other),
+    })?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.as_str() == wanted)
+            .cloned()
+            .ok_or_else(|| SheetError::NoSuchSheet {
+                path: path.to_path_buf(),
+                sheet: wanted.to_string(),
+                available: names.join(", "),
+            })?,
+        None => names.first().cloned().ok_or_else(|| SheetError::NoSheets {
+            path: path.to_path_buf(),
+        })?,
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e| workbook_error(&e))?;
+    // Absolute positions: the range starts at the first used cell, but row
+    // numbers and column letters in messages must be the ones Excel shows.
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut grid: Vec<Vec<String>> = range
+        .rows()
+        .map(|cells| {
+            std::iter::repeat_n(String::new(), left as usize)
+                .chain(cells.iter().map(cell_text))
+                .collect()
+        })
+        .collect();
+    // A merged cell (say 分类 spanning ten rows) holds its value only in its
+    // top-left corner; every row it covers means that value.
+    let merged = match &mut workbook {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for region in merged {
+        let (r0, c0) = region.start;
+        let (r1, c1) = region.end;
+        let Some(value) = r0
+            .checked_sub(top)
+            .and_then(|r| grid.get(r as usize))
+            .and_then(|row| row.get(c0 as usize))
+            .cloned()
+        else {
+            continue;
+        };
+        for r in r0.max(top)..=r1 {
+            let Some(row) = grid.get_mut((r - top) as usize) else {
+                break;
+            };
+            for c in c0..=c1 {
+                let c = c as usize;
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                if row[c].is_empty() {
+                    row[c] = value.clone();
+                }
+            }
+        }
+    }
+    let rows = grid
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| Row {
+            number: top as usize + i + 1,
+            cells,
+        })
+        .collect();
+    Ok(Table {
+        path: path.to_path_buf(),
+        rows,
+        encoding: None,
+        sheet: Some(name),
+    })
+}
+
+fn cell_text(cell: &Data) -> String {
+    let raw = match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // A difficulty typed as 3 arrives as 3.0.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Bool(true) => "TRUE".to_string(),
+        Data::Bool(false) => "FALSE".to_string(),
+        other => other.to_string(),
+    };
+    clean_cell(&raw)
+}
+
+/// Cell text as stored: line breaks unified to `\n`, control characters
+/// (which neither TOML readers nor XML allow) and the invisible characters
+/// that print as boxes or turn text around dropped (see
+/// [`crate::tomlread::is_hidden`]), trimmed — including
+/// the ideographic space U+3000 and no-break spaces — and the apostrophe
+/// that `bank export --format csv` puts before a text Excel would take for
+/// a formula removed again (see [`unguard_formula`]).
+fn clean_cell(raw: &str) -> String {
+    let text = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| !crate::tomlread::is_hidden(c))
+        .collect::<String>();
+    unguard_formula(text.trim()).to_string()
+}
+
+/// The characters that make Excel read a CSV cell as a formula (or, for
+/// `'`, the guard itself).
+pub const FORMULA_STARTS: [char; 5] = ['=', '+', '-', '@', '\''];
+
+/// A cell without the leading `'` that guards a text starting with one of
+/// [`FORMULA_STARTS`]: `'=SUM(A1)` is the text `=SUM(A1)`. A lone `'`, or
+/// one before anything else, is kept.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
+/// Full-width ASCII forms (`ＡＢ`, `１`, `，`) and the ideographic space read
+/// as their ASCII counterparts, so `ＡＣ` is the answer `AC`.
+pub fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_excel_would_run_get_a_quote_and_numbers_do_not() {
+        assert_eq!(excel_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(excel_safe("+86 138"), "'+86 138");
+        assert_eq!(excel_safe("\t=1"), "'\t=1");
+        assert_eq!(excel_safe("-2.5"), "-2.5");
+        assert_eq!(excel_safe("张三"), "张三");
+        assert_eq!(excel_safe(""), "");
+    }
+
+    #[test]
+    fn trailing_empty_cells_are_not_used() {
+        let cells: Vec<String> = ["a", "", "b", "", ""].map(String::from).to_vec();
+        assert_eq!(used_cells(&cells), &cells[..3]);
+        assert!(used_cells(&[String::new()]).is_empty());
+    }
+}
