@@ -26,8 +26,8 @@ pub struct Args {
     /// The folder of paper manifests that `certexam draw` wrote (OUT or OUT/papers).
     #[arg(long, value_name = "DIR")]
     pub papers: PathBuf,
-    /// Answer sheets: CSV files (wide `candidate,paper,1,2,…` or compact
-    /// `candidate,paper,answers`), TOML sheets, or folders of them.
+    /// Answer sheets: CSV or .xlsx files (wide `candidate,paper,1,2,…` or
+    /// compact `candidate,paper,answers`), TOML sheets, or folders of them.
     #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
     pub sheets: Vec<PathBuf>,
     /// The proctor's secret key (from `certexam keygen`). Its password is asked on the

@@ -22,7 +22,8 @@ pub struct Args {
     /// The exam blueprint (TOML).
     #[arg(long)]
     pub blueprint: PathBuf,
-    /// The roster CSV (columns id, name, and any others): one paper per candidate.
+    /// The roster, .xlsx or CSV as Excel saves it (columns id/考号, name/姓名, any
+    /// others): one paper per candidate.
     #[arg(long)]
     pub roster: Option<PathBuf>,
     /// Instead of a roster: this many anonymous forms A, B, C, …
