@@ -333,7 +333,15 @@ pub fn paper_id(digest_hex: &str) -> String {
 
 /// Reads every `*.paper.toml` in a folder (and its `papers/` subfolder, so
 /// the folder `draw` wrote can be given directly), sorted by file name.
+/// Damaged manifests are all named in the one error, so that one redraw
+/// fixes them all.
 pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
+    if !dir.is_dir() {
+        bail!(
+            "the papers folder {} does not exist; give the folder `certexam draw --out` wrote",
+            dir.display()
+        );
+    }
     let mut folder = dir.to_path_buf();
     if !has_papers(&folder) && has_papers(&dir.join("papers")) {
         folder = dir.join("papers");
@@ -347,15 +355,33 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
     paths.sort();
     if paths.is_empty() {
         bail!(
-            "no paper manifests (*{EXTENSION}) in {}; run `certexam draw` first",
+            "no paper manifests (*{EXTENSION}) in {}; give the folder `certexam draw --out` wrote",
             folder.display()
         );
     }
     // Parsing and digest-checking dominate grading a large session; spread
     // them over the cores (the order of `paths` is kept).
-    crate::parallel::map(&paths, |p| Paper::read(p).map(|paper| (p.clone(), paper)))
-        .into_iter()
-        .collect()
+    let (papers, damaged): (Vec<_>, Vec<_>) =
+        crate::parallel::map(&paths, |p| Paper::read(p).map(|paper| (p.clone(), paper)))
+            .into_iter()
+            .partition(Result::is_ok);
+    if !damaged.is_empty() {
+        let problems: Vec<String> = damaged
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|e| format!("  - {e:#}"))
+            .collect();
+        bail!(
+            "{} of the {} paper manifests in {} cannot be used:\n{}\n\
+             draw them again with the same bank, blueprint, roster and seed (that gives the same bytes), \
+             or restore them from a backup",
+            damaged.len(),
+            paths.len(),
+            folder.display(),
+            problems.join("\n")
+        );
+    }
+    Ok(papers.into_iter().flatten().collect())
 }
 
 fn has_papers(dir: &Path) -> bool {

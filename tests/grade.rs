@@ -1029,6 +1029,43 @@ fn a_name_excel_would_run_as_a_formula_is_written_as_text_in_results() {
     assert_eq!(score.candidate.name, name);
 }
 
+#[test]
+fn damaged_paper_manifests_are_all_named_and_nothing_is_graded() {
+    let (dir, ids) = session(3);
+    let d = dir.path();
+    let t01 = d.join("papers/T01.paper.toml");
+    let text = fs::read_to_string(&t01).unwrap();
+    fs::write(&t01, text.replacen("考生1", "考生一", 1)).unwrap();
+    let t03 = d.join("papers/T03.paper.toml");
+    let text = fs::read_to_string(&t03).unwrap();
+    fs::write(&t03, &text[..text.len() / 2]).unwrap();
+    fs::write(
+        d.join("s.csv"),
+        wide_csv(7, &[("T02", &ids["T02"], &ALL_RIGHT)]),
+    )
+    .unwrap();
+    let r = grade(d, &["--sheets", "s.csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2 of the 3 paper manifests"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("T01.paper.toml was changed after it was drawn"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("T03.paper.toml is not a valid paper manifest"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("scores").exists());
+}
+
 // ---------------------------------------------------------------------------
 // Tampering.
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -16,7 +16,7 @@ use crate::fsutil;
 use crate::grade::report::{self, Change, Row};
 use crate::grade::store::{self, Decision, Existing, Output};
 use crate::grade::{self, Meta, PaperSet, Reason, Reject, sheet};
-use crate::paper::{self, Paper};
+use crate::paper;
 use crate::roster;
 use crate::score_file::ScoreFile;
 use crate::sign::SecretKey;
@@ -79,43 +79,6 @@ pub struct RejectLine {
     pub reason: String,
 }
 
-/// Reads every paper manifest of a folder (or its `papers/` subfolder), in
-/// parallel, sorted by file name.
-pub fn load_papers(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
-    let list = |d: &Path| -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(d)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.to_string_lossy().ends_with(paper::EXTENSION))
-                    .collect()
-            })
-            .unwrap_or_default();
-        paths.sort();
-        paths
-    };
-    if !dir.is_dir() {
-        bail!(
-            "the papers folder {} does not exist; give the folder `certexam draw --out` wrote",
-            dir.display()
-        );
-    }
-    let mut paths = list(dir);
-    if paths.is_empty() {
-        paths = list(&dir.join("papers"));
-    }
-    if paths.is_empty() {
-        bail!(
-            "no paper manifests (*{}) in {}; give the folder `certexam draw --out` wrote",
-            paper::EXTENSION,
-            dir.display()
-        );
-    }
-    crate::parallel::map(&paths, |p| Paper::read(p).map(|paper| (p.clone(), paper)))
-        .into_iter()
-        .collect()
-}
-
 /// An `indicatif` bar on a terminal for long runs; nothing otherwise.
 fn progress_bar(len: usize, what: &str) -> Option<indicatif::ProgressBar> {
     if len < 500 || !std::io::stderr().is_terminal() {
@@ -140,7 +103,7 @@ struct Planned {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    let papers = load_papers(&args.papers)?;
+    let papers = paper::read_dir(&args.papers)?;
     let set = PaperSet::new(&args.papers, papers)?;
     let adjust = set.adjustments(&args.voids, &args.key_fixes)?;
     let roster = match &args.roster {
