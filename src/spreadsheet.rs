@@ -376,9 +376,30 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Bool(true) => "TRUE".to_string(),
         Data::Bool(false) => "FALSE".to_string(),
+        Data::DateTime(d) if d.is_datetime() => excel_date(d.as_f64()),
         other => other.to_string(),
     };
     clean_cell(&raw)
+}
+
+/// A date cell as it reads in Excel on a Chinese system: `2026-12-01`, or
+/// `2026-12-01 09:30` with a time of day. calamine hands over Excel's day
+/// number; day 61 is 1900-03-01 (Excel counts a 29 February 1900 that
+/// never was, so earlier days are off by one and kept as numbers).
+fn excel_date(serial: f64) -> String {
+    if !(61.0..2_958_466.0).contains(&serial) {
+        return serial.to_string();
+    }
+    let total_minutes = (serial * 24.0 * 60.0).round() as i64;
+    let (days, minutes) = (total_minutes / 1440, total_minutes % 1440);
+    let date = jiff::civil::date(1899, 12, 30)
+        .checked_add(jiff::Span::new().days(days))
+        .map_or_else(|_| serial.to_string(), |d| d.to_string());
+    if minutes == 0 {
+        date
+    } else {
+        format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+    }
 }
 
 /// Cell text as stored: line breaks unified to `\n`, control characters
@@ -437,6 +458,15 @@ mod tests {
         assert_eq!(excel_safe("-2.5"), "-2.5");
         assert_eq!(excel_safe("张三"), "张三");
         assert_eq!(excel_safe(""), "");
+    }
+
+    #[test]
+    fn excel_day_numbers_read_as_dates() {
+        assert_eq!(excel_date(46357.0), "2026-12-01");
+        assert_eq!(excel_date(46357.395833333336), "2026-12-01 09:30");
+        assert_eq!(excel_date(61.0), "1900-03-01");
+        assert_eq!(excel_date(46356.9999999), "2026-12-01");
+        assert_eq!(excel_date(12.5), "12.5");
     }
 
     #[test]

@@ -379,19 +379,19 @@ fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
 /// The same candidates as `examples/roster.csv` would give, as HR keeps
 /// them: a title row, a blank row, then the header; ids typed as numbers
 /// in Excel arrive as whole numbers.
-const HR_ROWS: [[&str; 3]; 3] = [
-    ["1001", "张三", "售后客服部"],
-    ["1002", "李四", "售前客服部"],
-    ["1003", "王五（兼职）", "售后客服部"],
+const HR_ROWS: [[&str; 4]; 3] = [
+    ["1001", "张三", "售后客服部", "2025-03-01"],
+    ["1002", "李四", "售前客服部", "2024-11-15"],
+    ["1003", "王五（兼职）", "售后客服部", "2026-07-01"],
 ];
 
 #[test]
 fn rosters_from_excel_and_chinese_windows_csv_draw_the_same_papers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut plain = String::from("id,name,department\n");
-    for [id, name, dept] in HR_ROWS {
-        plain.push_str(&format!("{id},{name},{dept}\n"));
+    let mut plain = String::from("id,name,department,hired\n");
+    for [id, name, dept, hired] in HR_ROWS {
+        plain.push_str(&format!("{id},{name},{dept},{hired}\n"));
     }
     fs::write(d.join("plain.csv"), &plain).unwrap();
     draw_example(&d.join("plain"), &d.join("plain.csv"), "s").success();
@@ -405,7 +405,7 @@ fn rosters_from_excel_and_chinese_windows_csv_draw_the_same_papers() {
     // "CSV (逗号分隔)" from Excel on Chinese Windows: GB18030, CRLF, a title
     // line and empty columns at the end.
     let gbk_text = format!(
-        "2026年12月上岗认证考生名单,,,,\r\n,,,,\r\n考号,姓名,部门,,\r\n{}",
+        "2026年12月上岗认证考生名单,,,,\r\n,,,,\r\n考号,姓名,部门,入职日期,\r\n{}",
         HR_ROWS.map(|r| format!("{},,\r\n", r.join(","))).concat()
     );
     let (gbk, _, lossy) = encoding_rs::GB18030.encode(&gbk_text);
@@ -418,16 +418,22 @@ fn rosters_from_excel_and_chinese_windows_csv_draw_the_same_papers() {
     sheet
         .write_string(0, 0, "2026年12月上岗认证考生名单")
         .unwrap();
-    for (c, h) in ["考号", "姓名", "部门"].iter().enumerate() {
+    for (c, h) in ["考号", "姓名", "部门", "入职日期"].iter().enumerate() {
         sheet.write_string(2, c as u16, *h).unwrap();
     }
-    for (r, [id, name, dept]) in HR_ROWS.iter().enumerate() {
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy年m月d日");
+    for (r, [id, name, dept, hired]) in HR_ROWS.iter().enumerate() {
         let r = r as u32 + 3;
         sheet
             .write_number(r, 0, id.parse::<f64>().unwrap())
             .unwrap();
         sheet.write_string(r, 1, *name).unwrap();
         sheet.write_string(r, 2, *dept).unwrap();
+        // A real date cell: Excel stores a day number and shows 2025年3月1日.
+        let date = rust_xlsxwriter::ExcelDateTime::parse_from_str(hired).unwrap();
+        sheet
+            .write_datetime_with_format(r, 3, &date, &date_format)
+            .unwrap();
     }
     book.save(d.join("roster.xlsx")).unwrap();
     draw_example(&d.join("xlsx"), &d.join("roster.xlsx"), "s").success();
@@ -444,9 +450,16 @@ fn rosters_from_excel_and_chinese_windows_csv_draw_the_same_papers() {
                 paper.content.candidate.as_ref().unwrap(),
                 want.content.candidate.as_ref().unwrap(),
             );
+            // Same values under the Chinese column names (the map is sorted
+            // by name, so compare the values as sets).
+            let values = |extra: &BTreeMap<String, String>| {
+                let mut v: Vec<String> = extra.values().cloned().collect();
+                v.sort();
+                v
+            };
             assert_eq!(
-                (&c.name, &c.extra.values().collect::<Vec<_>>()),
-                (&w.name, &w.extra.values().collect::<Vec<_>>()),
+                (&c.name, values(&c.extra)),
+                (&w.name, values(&w.extra)),
                 "{out} {id}"
             );
             assert_eq!(

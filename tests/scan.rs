@@ -731,9 +731,17 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
             .to_string();
         *text = text.replace(&line, &format!("{line}{decision}"));
     };
-    decide(&mut text, doubtful_q, &truth[&doubtful_q].to_lowercase());
+    // Typed with a Chinese input method (full-width letters) and saved
+    // again by Excel on Chinese Windows, which writes GB18030.
+    let full_width: String = truth[&doubtful_q]
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+        .collect();
+    decide(&mut text, doubtful_q, &full_width);
     decide(&mut text, double_q, "-");
-    fs::write(dir.path().join("decided.csv"), text).unwrap();
+    let (gbk, _, lossy) = encoding_rs::GB18030.encode(text.trim_start_matches('\u{feff}'));
+    assert!(!lossy && std::str::from_utf8(&gbk).is_err());
+    fs::write(dir.path().join("decided.csv"), &gbk).unwrap();
     let r = scan(
         dir.path(),
         exam,
@@ -752,12 +760,10 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
     assert_eq!(decided.len(), 2);
 
     // A decision that cannot be an answer is refused, naming the line.
-    let bad = fs::read_to_string(dir.path().join("decided.csv"))
-        .unwrap()
-        .replace(
-            &format!(",{double_q},decide,"),
-            &format!(",{double_q},decide,X"),
-        );
+    let bad = text.replace(
+        &format!(",{double_q},decide,"),
+        &format!(",{double_q},decide,X"),
+    );
     let bad = bad.replacen(",-\n", ",Z\n", 1);
     fs::write(dir.path().join("bad.csv"), bad).unwrap();
     let r = scan(

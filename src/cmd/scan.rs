@@ -61,9 +61,9 @@ pub fn run(args: &Args) -> Result<Status> {
     let decisions = match &args.fix {
         None => review::Decisions::new(),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let table = crate::spreadsheet::read_table(path, None)
                 .with_context(|| format!("cannot read the review file {}", path.display()))?;
-            let (decisions, bad) = review::read_decisions(path, &text, &index);
+            let (decisions, bad) = review::read_decisions(&table, &index);
             for b in &bad {
                 eprintln!("error: {b}");
             }

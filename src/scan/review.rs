@@ -4,8 +4,8 @@
 //! writes into review.csv's `decision` column are applied here on the next
 //! run, so the same scans plus the decisions give a complete sheets.csv.
 
+use crate::spreadsheet::Table;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::bubbles::Reading;
 use super::{Index, Outcome, PageRead, PaperInfo, QuestionRead};
@@ -103,27 +103,16 @@ pub struct BadDecision {
     pub message: String,
 }
 
-/// Reads the decisions from a review.csv the proctor filled in. Rows
-/// without a decision are skipped; so are page rows, which have no question.
-pub fn read_decisions(path: &Path, text: &str, index: &Index) -> (Decisions, Vec<BadDecision>) {
+/// Reads the decisions from a review.csv the proctor filled in — as scan
+/// wrote it, or as Excel saved it again (GB18030 on Chinese Windows, or a
+/// workbook). Rows without a decision are skipped; so are page rows, which
+/// have no question. Lines are the rows as Excel numbers them.
+pub fn read_decisions(table: &Table, index: &Index) -> (Decisions, Vec<BadDecision>) {
     let mut decisions = Decisions::new();
     let mut bad = Vec::new();
-    let file = path.display().to_string();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_string).collect(),
-        Err(e) => {
-            bad.push(BadDecision {
-                file,
-                line: 1,
-                message: format!("cannot read the header: {e}"),
-            });
-            return (decisions, bad);
-        }
-    };
+    let file = table.path.display().to_string();
+    let mut rows = table.rows.iter().filter(|r| !r.is_blank());
+    let header: Vec<String> = rows.next().map(|r| r.cells.clone()).unwrap_or_default();
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
     let (Some(paper_col), Some(question_col), Some(decision_col)) =
         (col("paper"), col("question"), col("decision"))
@@ -135,20 +124,9 @@ pub fn read_decisions(path: &Path, text: &str, index: &Index) -> (Decisions, Vec
         });
         return (decisions, bad);
     };
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                bad.push(BadDecision {
-                    file: file.clone(),
-                    line: e.position().map_or(0, |p| p.line()),
-                    message: format!("cannot read this row: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |c: usize| record.get(c).unwrap_or("").trim();
+    for record in rows {
+        let line = record.number as u64;
+        let get = |c: usize| record.cell(c).trim();
         let typed = fold_width(get(decision_col));
         let typed = typed.trim();
         if typed.is_empty() {
