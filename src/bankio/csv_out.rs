@@ -5,8 +5,8 @@
 //! A text that Excel would run as a formula (`=…`, `+…`, `-…`, `@…`) gets
 //! a leading `'`, which `bank import` removes again.
 
-use super::import::{FORMULA_STARTS, unguard_formula};
 use crate::bank::{Answer, Bank, MAX_OPTIONS, Question, letter};
+use crate::spreadsheet::{FORMULA_STARTS, unguard_formula};
 
 /// `text` safe to open in Excel: `'` before a text starting with `=`, `+`,
 /// `-` or `@`, so `=HYPERLINK(…)` in a stem stays text and cannot run — and

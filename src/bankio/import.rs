@@ -9,10 +9,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use crate::spreadsheet::{
-    FORMULA_STARTS, Row, SheetError, Table, decode_text, fold_width, is_workbook, parse_csv,
-    read_table, unguard_formula,
-};
+use crate::spreadsheet::{Row, SheetError, Table, fold_width};
 
 use crate::bank::{
     Answer, Category, MAX_OPTIONS, Origin, Question, QuestionType, letter, valid_category_id,
@@ -1304,6 +1301,7 @@ pub fn generated_id_for(category: &str, stem: &str, options: &[String]) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spreadsheet::parse_csv;
 
     fn table(csv: &str) -> Table {
         Table {
@@ -1318,42 +1316,6 @@ mod tests {
         let t = table(csv);
         let columns = find_columns(&t, &[]).unwrap();
         read_rows(&t, &columns)
-    }
-
-    #[test]
-    fn excel_row_numbers_count_blank_lines_but_not_breaks_inside_cells() {
-        let rows = parse_csv("\r\na,b\r\n\r\n\n1,\"x\ny\"\n,,\n3,4\n").unwrap();
-        let numbers: Vec<usize> = rows.iter().map(|r| r.number).collect();
-        assert_eq!(numbers, [2, 5, 6, 7]);
-        assert_eq!(rows[1].cells, ["1", "x\ny"]);
-    }
-
-    #[test]
-    fn a_quote_left_open_is_reported_at_its_row() {
-        let text = "题干,答案,分类,难度\n问一,A,x,1\n\"问二,B,x,1\n问三,C,x,1\n问四,D,x,1\n";
-        assert_eq!(parse_csv(text).unwrap_err().0, 3);
-        // A cell with line breaks and commas that is closed is fine.
-        let text = "题干,答案,分类,难度\n\"问一\n甲,乙,丙,丁\",A,x,1\n";
-        assert_eq!(parse_csv(text).unwrap()[1].cells.len(), 4);
-    }
-
-    #[test]
-    fn tab_separated_text_is_read_too() {
-        let rows = parse_csv("题干\t答案\n问\tA\n").unwrap();
-        assert_eq!(rows[1].cells, ["问", "A"]);
-    }
-
-    #[test]
-    fn encodings_are_tried_in_order() {
-        let gb = encoding_rs::GB18030.encode("题干,答案").0.into_owned();
-        assert_eq!(decode_text(&gb).unwrap(), ("题干,答案".into(), "GB18030"));
-        assert_eq!(decode_text("题干".as_bytes()).unwrap().1, "UTF-8");
-        let bom = [b"\xEF\xBB\xBF".as_slice(), "题干".as_bytes()].concat();
-        assert_eq!(
-            decode_text(&bom).unwrap(),
-            ("题干".into(), "UTF-8 with BOM")
-        );
-        assert!(decode_text(b"\xFF\xFF\xFF\x80").is_none());
     }
 
     #[test]
@@ -1550,15 +1512,6 @@ mod tests {
         assert!(valid_question_id(&a));
         let long = generated_id_for("a-very-long-category-name", "x", &[]);
         assert!(valid_question_id(&long), "{long}");
-    }
-
-    #[test]
-    fn the_formula_guard_of_the_csv_export_is_removed() {
-        assert_eq!(unguard_formula("'=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unguard_formula("'-2"), "-2");
-        assert_eq!(unguard_formula("''x"), "'x");
-        assert_eq!(unguard_formula("'包邮'"), "'包邮'");
-        assert_eq!(unguard_formula("'"), "'");
     }
 
     #[test]

@@ -125,10 +125,10 @@ mod tests {
 
             // bank → CSV → drafts
             let bytes = csv_out::write(&bank, &refs);
-            let (text, _) = import::decode_text(&bytes).unwrap();
-            let table = import::Table {
+            let (text, _) = crate::spreadsheet::decode_text(&bytes).unwrap();
+            let table = crate::spreadsheet::Table {
                 path: "t.csv".into(),
-                rows: import::parse_csv(&text).unwrap(),
+                rows: crate::spreadsheet::parse_csv(&text).unwrap(),
                 encoding: None,
                 sheet: None,
             };

@@ -84,13 +84,14 @@ struct Report<'a> {
 pub fn run(args: &Args) -> Result<Status> {
     let mapping = import::parse_column_mapping(&args.columns)?;
     let category_map = import::parse_category_map(&args.category_map)?;
-    if args.sheet.is_some() && !import::is_workbook(&args.file) {
+    if args.sheet.is_some() && !crate::spreadsheet::is_workbook(&args.file) {
         bail!(
             "--sheet only applies to workbooks (.xlsx, .xls, .ods); {} is read as CSV",
             args.file.display()
         );
     }
-    let table = import::read_table(&args.file, args.sheet.as_deref())?;
+    let table = crate::spreadsheet::read_table(&args.file, args.sheet.as_deref())
+        .map_err(import::ImportError::from)?;
     let columns = import::find_columns(&table, &mapping)?;
     if !columns.has(Field::Category) && !columns.has(Field::CategoryId) && args.category.is_none() {
         bail!(

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::bank::QuestionType;
 use crate::diag::{SourceFile, read_source};
-use crate::spreadsheet::{self, Row, Table};
+use crate::spreadsheet::{self, Row, Table, fold_width};
 
 /// How a sheet was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -403,8 +403,6 @@ pub enum BadAnswer {
     #[error("`{typed}` is not a true/false answer: use 对/错, T/F, √/×")]
     NotTrueFalse { typed: String },
 }
-
-pub use crate::spreadsheet::fold_width;
 
 /// Answers that mean "true" (after upper-casing): the first bubble on the
 /// sheet is 对/T, so `A` is true too.

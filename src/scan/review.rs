@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::bubbles::Reading;
 use super::{Index, Outcome, PageRead, PaperInfo, QuestionRead};
-use crate::grade::sheet::fold_width;
+use crate::spreadsheet::fold_width;
 
 /// What a cell of sheets.csv holds when a question could not be read: not
 /// an answer, so `grade` refuses the sheet instead of scoring a guess.
