@@ -284,6 +284,9 @@ struct Degrade {
     perspective: f64,
     noise: f64,
     blur: bool,
+    /// Quarter turns clockwise at the end: a sheet fed into the scanner
+    /// sideways gives a landscape image.
+    quarter_turns: u8,
 }
 
 /// Applies a degradation: geometric first (the paper moves), then blur
@@ -353,7 +356,12 @@ fn degrade(img: &GrayImage, d: Degrade) -> GrayImage {
             p.0[0] = (f64::from(p.0[0]) + g * d.noise).round().clamp(0.0, 255.0) as u8;
         }
     }
-    out
+    match d.quarter_turns % 4 {
+        1 => image::imageops::rotate90(&out),
+        2 => image::imageops::rotate180(&out),
+        3 => image::imageops::rotate270(&out),
+        _ => out,
+    }
 }
 
 fn save_jpeg(img: &GrayImage, path: &Path, quality: u8) {
@@ -525,7 +533,8 @@ fn clean_pen_fills_at_300_dpi_are_read_exactly_and_grade_gives_the_true_scores()
 }
 
 #[test]
-fn ticks_crosses_and_pencil_survive_rotation_upside_down_scale_noise_blur_jpeg_and_perspective() {
+fn ticks_crosses_and_pencil_survive_rotation_sideways_upside_down_scale_noise_blur_jpeg_and_perspective()
+ {
     let (exam, _) = exams();
     let dir = tempfile::tempdir().unwrap();
     let cases = [
@@ -575,6 +584,28 @@ fn ticks_crosses_and_pencil_survive_rotation_upside_down_scale_noise_blur_jpeg_a
                 ..Degrade::default()
             },
             [Style::Pen, Style::Cross],
+        ),
+        (
+            6,
+            150,
+            "png",
+            Degrade {
+                quarter_turns: 1,
+                degrees: 1.0,
+                ..Degrade::default()
+            },
+            [Style::Tick, Style::Pen],
+        ),
+        (
+            7,
+            200,
+            "jpg",
+            Degrade {
+                quarter_turns: 3,
+                noise: 6.0,
+                ..Degrade::default()
+            },
+            [Style::Cross, Style::Pen],
         ),
     ];
     let mut files = Vec::new();

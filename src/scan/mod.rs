@@ -139,8 +139,17 @@ pub fn scan_page(source: &PageRef, index: &Index) -> PageRead {
     }
 }
 
-/// Reads one scanned page.
+/// Reads one scanned page. A landscape image is a portrait sheet fed in
+/// sideways: it is turned a quarter first, and the upside-down check below
+/// settles which quarter.
 pub fn read_page(img: &GrayImage, index: &Index) -> Outcome {
+    if img.width() > img.height() {
+        return read_upright_or_upside_down(&image::imageops::rotate90(img), index);
+    }
+    read_upright_or_upside_down(img, index)
+}
+
+fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
     let fail = |problem: String, paper: Option<String>| Outcome::Failed {
         problem,
         paper,
