@@ -46,7 +46,9 @@ fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The text of a PDF (or of one page) in content order, without any whitespace.
+/// The text of a PDF (or of one page) in content order, without any
+/// whitespace (and without the zero-width spaces that let typst break long
+/// codes: a reader does not see them).
 fn text(pdf: &Path, page: Option<u32>) -> String {
     let range = page.map(|p| p.to_string());
     let mut args = vec!["-raw"];
@@ -57,7 +59,9 @@ fn text(pdf: &Path, page: Option<u32>) -> String {
 }
 
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
+        .collect()
 }
 
 fn pages(pdf: &Path) -> u32 {
@@ -354,6 +358,9 @@ fn question(
 }
 
 /// A paper whose every text is one of the strings typst must not interpret.
+/// 122 letters and digits without a space or hyphen.
+const LONG_CODE: &str = "SF0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789AB";
+
 fn hostile_paper(holder: &str, lang: &str) -> Paper {
     let mut questions = Vec::new();
     for (i, s) in INJECTIONS.iter().enumerate() {
@@ -365,6 +372,14 @@ fn hostile_paper(holder: &str, lang: &str) -> Paper {
             Key::Letters("B".into()),
         ));
     }
+    // A pasted code with no place to break.
+    questions.push(question(
+        questions.len() as u32 + 1,
+        QuestionType::Single,
+        &format!("买家发来的单号 {LONG_CODE} 应如何核对？"),
+        &["核对", "忽略", "转发", "删除"],
+        Key::Letters("A".into()),
+    ));
     let n = questions.len() as u32;
     questions.push(question(
         n + 1,
@@ -442,6 +457,18 @@ fn user_text_is_printed_literally_and_never_run() {
         assert_in_order(&all, &expected, "hostile paper");
     }
     assert!(all.contains(&squash("说明 *不是粗体* #emph[x]")));
+    // Nothing runs past the right margin, not even the long code: every
+    // word of every page ends inside the A4 page width (595 pt) minus 1 cm.
+    let bbox = poppler("pdftotext", &["-bbox"], &out.join("print.pdf"));
+    for line in bbox.lines().filter(|l| l.contains("<word ")) {
+        let x_max: f64 = line
+            .split("xMax=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no xMax in {line}"));
+        assert!(x_max < 595.0 - 28.0, "past the margin: {line}");
+    }
     assert!(all.contains(&squash("一、单选 #strong[x]")));
     assert!(!all.contains("root:"), "the template read /etc/passwd");
     // English labels on the English paper, Chinese on the Chinese one.

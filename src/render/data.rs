@@ -168,26 +168,26 @@ pub fn paper_data(paper: &Paper, qr_file: impl Fn(u32) -> String) -> PaperData {
                     QuestionData {
                         number: q.number,
                         id: q.id.clone(),
-                        stem: q.stem.clone(),
+                        stem: breakable(&q.stem),
                         options: q
                             .options
                             .iter()
                             .enumerate()
                             .map(|(i, text)| OptionData {
                                 letter: char::from(b'A' + i as u8).to_string(),
-                                text: text.clone(),
+                                text: breakable(text),
                             })
                             .collect(),
                         columns: option_columns(&q.options),
                         answer,
                         answer_text,
-                        explanation: q.explanation.clone(),
+                        explanation: q.explanation.as_deref().map(breakable),
                     }
                 })
                 .collect();
             SectionData {
                 index,
-                title: s.title.clone(),
+                title: breakable(&s.title),
                 kind: s.kind,
                 points: points(s.points),
                 subtotal: points(s.points * questions.len() as f64),
@@ -204,21 +204,21 @@ pub fn paper_data(paper: &Paper, qr_file: impl Fn(u32) -> String) -> PaperData {
         lang: if zh { "zh".into() } else { "en".into() },
         exam: ExamData {
             id: c.exam.id.clone(),
-            title: c.exam.title.clone(),
+            title: breakable(&c.exam.title),
             date: c.exam.date.clone(),
             duration_minutes: c.exam.duration_minutes,
-            instructions: c.exam.instructions.clone(),
+            instructions: c.exam.instructions.as_deref().map(breakable),
             questions: c.questions.len(),
             total: points(paper.max_points()),
             pass_percent: points(c.exam.pass.percent),
         },
         candidate: c.candidate.as_ref().map(|cand| CandidateData {
             id: cand.id.clone(),
-            name: cand.name.clone(),
+            name: breakable(&cand.name),
             extra: cand
                 .extra
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), breakable(v)))
                 .collect(),
         }),
         form: c.form.clone(),
@@ -226,6 +226,32 @@ pub fn paper_data(paper: &Paper, qr_file: impl Fn(u32) -> String) -> PaperData {
         sheet,
         qr,
     }
+}
+
+/// Letters and digits in a run this long get a break opportunity.
+const LONGEST_UNBROKEN: usize = 24;
+
+/// `text` with a zero-width space after every [`LONGEST_UNBROKEN`]
+/// letters or digits in a row. Typst breaks lines at spaces, CJK
+/// characters and hyphens, but never inside a word: a pasted order number,
+/// tracking code or hash of 100 characters would run past the margin.
+/// Shorter words are left alone.
+pub fn breakable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if run == LONGEST_UNBROKEN {
+                out.push('\u{200B}');
+                run = 0;
+            }
+            run += 1;
+        } else {
+            run = 0;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The fixed creation date used when the exam has no date: 2000-01-01 UTC.
@@ -260,6 +286,23 @@ fn parse_date(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_long_runs_of_letters_and_digits_get_break_points() {
+        assert_eq!(
+            breakable("运单号 SF1234567890 已发出"),
+            "运单号 SF1234567890 已发出"
+        );
+        let long = "A".repeat(50);
+        let broken = breakable(&format!("码 {long} 止"));
+        assert_eq!(broken.replace('\u{200B}', ""), format!("码 {long} 止"));
+        assert_eq!(broken.matches('\u{200B}').count(), 2);
+        assert!(
+            broken
+                .split('\u{200B}')
+                .all(|part| part.len() <= LONGEST_UNBROKEN + 4)
+        );
+    }
 
     #[test]
     fn points_print_without_trailing_zeros() {
