@@ -3,6 +3,7 @@
 //! as printed on THEIR paper (their numbering and option order), with
 //! their answer, the key and the explanation.
 
+use crate::render::data::breakable;
 use serde::Serialize;
 
 use crate::bank::QuestionType;
@@ -230,7 +231,7 @@ pub fn feedback_data(score: &ScoreFile, paper: &Paper) -> Result<FeedbackData, F
                 let letter = char::from(b'A' + i as u8);
                 OptionView {
                     letter: letter.to_string(),
-                    text: text.clone(),
+                    text: breakable(text),
                     given: q.given.contains(letter),
                     key: q.key.contains(letter),
                 }
@@ -243,11 +244,11 @@ pub fn feedback_data(score: &ScoreFile, paper: &Paper) -> Result<FeedbackData, F
             result: q.result.as_str().to_string(),
             earned: q.earned.to_string(),
             points: q.points.to_string(),
-            stem: printed.stem.clone(),
+            stem: breakable(&printed.stem),
             options,
             given,
             key,
-            explanation: printed.explanation.clone(),
+            explanation: printed.explanation.as_deref().map(breakable),
         });
     }
     Ok(FeedbackData {
@@ -255,7 +256,7 @@ pub fn feedback_data(score: &ScoreFile, paper: &Paper) -> Result<FeedbackData, F
         lang: if zh { "zh" } else { "en" }.to_string(),
         candidate: CandidateView {
             id: score.candidate.id.clone(),
-            name: score.candidate.name.clone(),
+            name: breakable(&score.candidate.name),
             extra: score
                 .candidate
                 .extra

@@ -3,6 +3,7 @@
 //! histogram, category means, flagged questions with their stems). Every
 //! number is formatted here, so the template only places text.
 
+use crate::render::data::breakable;
 use crate::spreadsheet::excel_safe_record;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -456,7 +457,7 @@ pub fn report_data(
                                 .to_string()
                         }
                     },
-                    |q| q.stem.clone(),
+                    |q| breakable(&q.stem),
                 ),
                 options: it
                     .options
@@ -467,7 +468,9 @@ pub fn report_data(
                         } else {
                             o.option.clone()
                         },
-                        text: text_of(&o.option).unwrap_or_default(),
+                        text: text_of(&o.option)
+                            .map(|t| breakable(&t))
+                            .unwrap_or_default(),
                         chosen: o.chosen,
                         key: o.key,
                     })
