@@ -7,36 +7,12 @@
 # mistakes) and graded with the real `certexam grade`.
 # Usage: benches/analyze.sh [N...]    (CERTEXAM_BIN=PATH skips the release build;
 # SKIP_FEEDBACK=1 times analyze only)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ -z "${CERTEXAM_BIN:-}" ]; then
-  cargo build --release --quiet
-  bin=$PWD/target/release/certexam
-else
-  bin=$CERTEXAM_BIN
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$bin" keygen --out "$work/proctor" --unencrypted 2>/dev/null
+source "$(dirname "$0")/common.sh"
+make_key
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000)
-timed() { # label count command...
-  local label=$1 n=$2; shift 2
-  local TIMEFORMAT='%R %U %S' t
-  t=$( { time "$@" >/dev/null 2>&1 || [ $? -eq 1 ]; } 2>&1 )
-  awk -v n="$n" -v t="$t" -v l="$label" 'BEGIN {
-    split(t, x, " "); cpu = x[2] + x[3]
-    printf "%-32s %6d candidates: %7.2f s wall, %7.2f s CPU (with typst)\n", l, n, x[1], cpu }'
-}
 for n in "${sizes[@]}"; do
-  python3 - "$n" > "$work/roster-$n.csv" <<'PY'
-import sys
-print("id,name")
-for i in range(int(sys.argv[1])):
-    print(f"C{i:06d},考生{i}")
-PY
-  "$bin" draw --blueprint examples/blueprint.toml --roster "$work/roster-$n.csv" \
-    --seed bench --out "$work/exam-$n" 2>/dev/null
+  draw_session "$n"
   python3 - "$work/exam-$n/papers" > "$work/sheets-$n.csv" <<'PY'
 import csv, glob, os, sys, tomllib
 w = csv.writer(sys.stdout, lineterminator="\n")
@@ -62,10 +38,10 @@ for i, path in enumerate(papers):
 PY
   "$bin" grade --papers "$work/exam-$n" --sheets "$work/sheets-$n.csv" \
     --key "$work/proctor.key" --out "$work/scores-$n" >/dev/null 2>&1 || true
-  timed "analyze --no-pdf" "$n" "$bin" analyze "$work/scores-$n" --papers "$work/exam-$n" --out "$work/a1-$n" --no-pdf
-  timed "analyze (with report.pdf)" "$n" "$bin" analyze "$work/scores-$n" --papers "$work/exam-$n" --out "$work/a2-$n"
+  timed "analyze --no-pdf" "$n" candidates "$bin" analyze "$work/scores-$n" --papers "$work/exam-$n" --out "$work/a1-$n" --no-pdf
+  timed "analyze (with report.pdf)" "$n" candidates "$bin" analyze "$work/scores-$n" --papers "$work/exam-$n" --out "$work/a2-$n"
   if [ "${SKIP_FEEDBACK:-0}" = 0 ]; then
-    timed "feedback (one PDF each)" "$n" "$bin" feedback "$work/scores-$n" --papers "$work/exam-$n" --out "$work/fb-$n"
+    timed "feedback (one PDF each)" "$n" candidates "$bin" feedback "$work/scores-$n" --papers "$work/exam-$n" --out "$work/fb-$n"
     ls "$work/fb-$n"/*/ | wc -l | xargs printf '  feedback PDFs written: %s\n'
   fi
 done

@@ -6,35 +6,12 @@
 # from the real pipeline: a generated roster, papers drawn from the example
 # blueprint, generated answer sheets, `certexam grade`.
 # Usage: benches/archive.sh [N...]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/certexam
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$bin" keygen --out "$work/proctor" --unencrypted 2>/dev/null
+source "$(dirname "$0")/common.sh"
+make_key
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000)
-timed() { # label count command...
-  # Wall time and CPU time (user + sys): on a shared machine the CPU time
-  # divided by the number of cores is what an idle machine would take.
-  local label=$1 n=$2; shift 2
-  local TIMEFORMAT='%R %U %S' t
-  t=$( { time "$@" >/dev/null 2>&1 || [ $? -eq 1 ]; } 2>&1 )
-  awk -v n="$n" -v t="$t" -v l="$label" 'BEGIN {
-    split(t, x, " "); cpu = x[2] + x[3]
-    printf "%-30s %6d records: %6.2f s wall (%7.0f/s), %6.2f s CPU (%5.2f user + %5.2f sys)\n",
-      l, n, x[1], n / x[1], cpu, x[2], x[3] }'
-}
 for n in "${sizes[@]}"; do
-  python3 - "$n" > "$work/roster-$n.csv" <<'PY'
-import sys
-print("id,name,department")
-for i in range(int(sys.argv[1])):
-    print(f"C{i:06d},考生{i},客服部")
-PY
-  "$bin" draw --blueprint examples/blueprint.toml --roster "$work/roster-$n.csv" \
-    --seed bench --out "$work/exam-$n" 2>/dev/null
+  draw_session "$n"
   python3 - "$work/exam-$n/papers" > "$work/sheets-$n.csv" <<'PY'
 import glob, os, sys, tomllib, csv
 w = csv.writer(sys.stdout, lineterminator="\n")
@@ -62,16 +39,16 @@ PY
   "$bin" grade --papers "$work/exam-$n" --sheets "$work/sheets-$n.csv" \
     --key "$work/proctor.key" --out "$work/scores-$n" >/dev/null 2>&1 || true
   archive="$work/archive-$n"
-  timed "archive add (new archive)" "$n" "$bin" archive add --archive "$archive" \
+  timed "archive add (new archive)" "$n" records "$bin" archive add --archive "$archive" \
     --pubkey "$work/proctor.pub" "$work/scores-$n"
-  timed "archive add again (no-op)" "$n" "$bin" archive add --archive "$archive" \
+  timed "archive add again (no-op)" "$n" records "$bin" archive add --archive "$archive" \
     --pubkey "$work/proctor.pub" "$work/scores-$n"
-  timed "archive verify" "$n" "$bin" archive verify --archive "$archive" \
+  timed "archive verify" "$n" records "$bin" archive verify --archive "$archive" \
     --pubkey "$work/proctor.pub"
-  timed "certexam verify (comparison)" "$n" "$bin" verify --pubkey "$work/proctor.pub" \
+  timed "certexam verify (comparison)" "$n" records "$bin" verify --pubkey "$work/proctor.pub" \
     "$work/scores-$n"
-  timed "archive query" "$n" "$bin" archive query --archive "$archive"
-  timed "archive export xlsx" "$n" "$bin" archive export --archive "$archive" \
+  timed "archive query" "$n" records "$bin" archive query --archive "$archive"
+  timed "archive export xlsx" "$n" records "$bin" archive export --archive "$archive" \
     --out "$work/archive-$n.xlsx"
   echo "ledger: $(wc -l < "$archive/ledger.jsonl") lines, $(du -sh "$archive" | cut -f1) on disk"
   rm -rf "$work/exam-$n" "$work/scores-$n" "$archive"

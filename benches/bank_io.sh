@@ -5,16 +5,11 @@
 # and CSV (release build). The sheets are made here with Python's standard
 # library (the XLSX is a minimal workbook with inline strings).
 # Usage: benches/bank_io.sh [ROWS…]   (default: 10000 50000)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/certexam
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 50000)
 
-timed() { # label, command…
+timed_rows() { # label, command… (rows in $n)
   local label=$1
   shift
   local start end
@@ -71,12 +66,12 @@ with zipfile.ZipFile(f"{out}/sheet-{n}.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
     z.writestr("xl/worksheets/sheet1.xml", "".join(sheet))
 PY
-  timed "import CSV (UTF-8) into a new bank" "$bin" bank import "$work/sheet-$n.csv" --out "$work/bank-$n"
-  timed "import the same CSV again (unchanged)" "$bin" bank import "$work/sheet-$n.csv" --out "$work/bank-$n"
-  timed "import CSV (GB18030) into a new bank" "$bin" bank import "$work/sheet-gbk-$n.csv" --out "$work/gbk-$n"
-  timed "import XLSX into a new bank" "$bin" bank import "$work/sheet-$n.xlsx" --out "$work/xlsx-$n"
+  timed_rows "import CSV (UTF-8) into a new bank" "$bin" bank import "$work/sheet-$n.csv" --out "$work/bank-$n"
+  timed_rows "import the same CSV again (unchanged)" "$bin" bank import "$work/sheet-$n.csv" --out "$work/bank-$n"
+  timed_rows "import CSV (GB18030) into a new bank" "$bin" bank import "$work/sheet-gbk-$n.csv" --out "$work/gbk-$n"
+  timed_rows "import XLSX into a new bank" "$bin" bank import "$work/sheet-$n.xlsx" --out "$work/xlsx-$n"
   for f in moodle-xml gift csv; do
-    timed "export $f" "$bin" bank export "$work/bank-$n" --format "$f" --out "$work/out-$n.$f"
+    timed_rows "export $f" "$bin" bank export "$work/bank-$n" --format "$f" --out "$work/out-$n.$f"
   done
   if [ "$(digest "$work/bank-$n")" = "$(digest "$work/xlsx-$n")" ] &&
     [ "$(digest "$work/bank-$n")" = "$(digest "$work/gbk-$n")" ]; then

@@ -4,21 +4,11 @@
 # and that it grows linearly. Papers are written to memory (/dev/shm) to
 # measure certexam itself, then to the work disk, which adds the file
 # system's cost of creating that many files. Usage: benches/draw.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/certexam
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 mem=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$work" "$mem"' EXIT
 for n in 1000 10000 20000; do
-  python3 - "$n" > "$work/roster-$n.csv" <<'PY'
-import sys
-n = int(sys.argv[1])
-print("id,name,department")
-for i in range(n):
-    print(f"C{i:06d},考生{i},客服部")
-PY
+  make_roster "$n" "$work/roster-$n.csv"
   for target in "$mem" "$work"; do
     where=$([ "$target" = "$mem" ] && echo memory || echo disk)
     start=$(date +%s.%N)

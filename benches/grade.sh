@@ -5,35 +5,12 @@
 # from the example blueprint for a generated roster; the sheets (wide CSV,
 # mixed answers) are generated from the papers.
 # Usage: benches/grade.sh [N...]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/certexam
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$bin" keygen --out "$work/proctor" --unencrypted 2>/dev/null
+source "$(dirname "$0")/common.sh"
+make_key
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
-timed() { # label count command...
-  # Wall time and CPU time (user + sys): on a shared machine the CPU time
-  # divided by the number of cores is what an idle machine would take.
-  local label=$1 n=$2; shift 2
-  local TIMEFORMAT='%R %U %S' t
-  t=$( { time "$@" >/dev/null 2>&1 || [ $? -eq 1 ]; } 2>&1 )
-  awk -v n="$n" -v t="$t" -v l="$label" -v cores="$(nproc)" 'BEGIN {
-    split(t, x, " "); cpu = x[2] + x[3]
-    printf "%-34s %6d files: %6.2f s wall (%6.0f/s), %6.2f s CPU (%5.2f user + %5.2f sys; %6.0f/s on %d idle cores)\n",
-      l, n, x[1], n / x[1], cpu, x[2], x[3], n * cores / cpu, cores }'
-}
 for n in "${sizes[@]}"; do
-  python3 - "$n" > "$work/roster-$n.csv" <<'PY'
-import sys
-print("id,name,department")
-for i in range(int(sys.argv[1])):
-    print(f"C{i:06d},考生{i},客服部")
-PY
-  "$bin" draw --blueprint examples/blueprint.toml --roster "$work/roster-$n.csv" \
-    --seed bench --out "$work/exam-$n" 2>/dev/null
+  draw_session "$n"
   python3 - "$work/exam-$n/papers" > "$work/sheets-$n.csv" <<'PY'
 import glob, os, sys, tomllib, csv
 w = csv.writer(sys.stdout, lineterminator="\n")
@@ -61,10 +38,10 @@ for i, path in enumerate(papers):
     w.writerow([p["candidate"]["id"], p["paper_id"]] + row)
 PY
   out="$work/scores-$n"
-  timed "grade (sign + write)" "$n" "$bin" grade --papers "$work/exam-$n" \
+  timed "grade (sign + write)" "$n" files "$bin" grade --papers "$work/exam-$n" \
     --sheets "$work/sheets-$n.csv" --key "$work/proctor.key" --out "$out"
-  timed "grade again (no-op, verifies all)" "$n" "$bin" grade --papers "$work/exam-$n" \
+  timed "grade again (no-op, verifies all)" "$n" files "$bin" grade --papers "$work/exam-$n" \
     --sheets "$work/sheets-$n.csv" --key "$work/proctor.key" --out "$out"
-  timed "verify" "$n" "$bin" verify --pubkey "$work/proctor.pub" "$out"
+  timed "verify" "$n" files "$bin" verify --pubkey "$work/proctor.pub" "$out"
   rm -rf "$work/exam-$n" "$out"
 done

@@ -18,9 +18,10 @@ use crate::fsutil;
 use crate::paper::{self, Paper};
 use crate::roster;
 
-#[derive(Debug, clap::Args)]
+/// What to draw, shared by `draw` and `make`.
+#[derive(Clone, Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("who").required(true).args(["roster", "forms"])))]
-pub struct Args {
+pub struct DrawInputs {
     /// The question bank folder.
     #[arg(long, default_value = "question_bank")]
     pub bank: PathBuf,
@@ -37,15 +38,21 @@ pub struct Args {
     /// The master seed (any text, e.g. the exam date). Keep it: it re-draws every paper.
     #[arg(long)]
     pub seed: String,
-    /// Output folder: papers go to OUT/papers/, the draw record to OUT/draw.toml.
-    #[arg(long)]
-    pub out: PathBuf,
     /// Earlier paper manifests (folders): candidates get questions they have not seen yet.
     #[arg(long, value_name = "DIR")]
     pub avoid: Vec<PathBuf>,
     /// Replace papers in OUT that would change (only if they were not printed yet).
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub inputs: DrawInputs,
+    /// Output folder: papers go to OUT/papers/, the draw record to OUT/draw.toml.
+    #[arg(long)]
+    pub out: PathBuf,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -183,7 +190,7 @@ pub struct Summary {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    match draw_to(args)? {
+    match draw_to(&args.inputs, &args.out)? {
         Some(summary) => {
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -194,8 +201,8 @@ pub fn run(args: &Args) -> Result<Status> {
     }
 }
 
-/// Draws and writes; `None` when the input had (reported) problems.
-pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
+/// Draws into `out`; `None` when the input had (reported) problems.
+pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
     let Some(inputs) = load_inputs(
         &args.bank,
         &args.blueprint,
@@ -230,7 +237,7 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
         }
     };
 
-    let papers_dir = args.out.join("papers");
+    let papers_dir = out.join("papers");
     // Serialising and comparing with what is on disk, in parallel.
     let planned = crate::parallel::map(&papers, |p| -> Result<Planned> {
         let path = papers_dir.join(format!("{}{}", p.holder(), paper::EXTENSION));
@@ -246,7 +253,7 @@ pub fn draw_to(args: &Args) -> Result<Option<Summary>> {
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
     let record = record_toml(args, &inputs, &papers, avoided.len())?;
-    let record_path = args.out.join("draw.toml");
+    let record_path = out.join("draw.toml");
 
     // Decide everything before writing anything: a refused draw writes nothing.
     let unchanged = planned
@@ -339,7 +346,12 @@ fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
-fn record_toml(args: &Args, inputs: &Loaded, papers: &[Paper], avoided: usize) -> Result<String> {
+fn record_toml(
+    args: &DrawInputs,
+    inputs: &Loaded,
+    papers: &[Paper],
+    avoided: usize,
+) -> Result<String> {
     let record = DrawRecord {
         format: "certexam-draw-record-v1",
         tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),

@@ -14,30 +14,9 @@ use crate::paper::{self, Paper};
 use crate::render::{Kind, RenderReport};
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("who").required(true).args(["roster", "forms"])))]
 pub struct Args {
-    /// The question bank folder.
-    #[arg(long, default_value = "question_bank")]
-    pub bank: PathBuf,
-    /// The exam blueprint (TOML).
-    #[arg(long)]
-    pub blueprint: PathBuf,
-    /// The roster, .xlsx or CSV as Excel saves it (columns id/考号, name/姓名, any
-    /// others): one paper per candidate.
-    #[arg(long)]
-    pub roster: Option<PathBuf>,
-    /// Instead of a roster: this many anonymous forms A, B, C, …
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=702))]
-    pub forms: Option<u32>,
-    /// The master seed (any text, e.g. the exam date). Keep it: it re-draws every paper.
-    #[arg(long)]
-    pub seed: String,
-    /// Earlier paper manifests (folders): candidates get questions they have not seen yet.
-    #[arg(long, value_name = "DIR")]
-    pub avoid: Vec<PathBuf>,
-    /// Replace papers in OUT that would change (only if they were not printed yet).
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub inputs: draw::DrawInputs,
     /// OUT gets papers/ and draw.toml (as `draw`), print.pdf, keys.pdf and render.toml (as `render`).
     #[command(flatten)]
     pub output: OutputArgs,
@@ -51,18 +30,7 @@ struct Summary<'a> {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    let draw_args = draw::Args {
-        bank: args.bank.clone(),
-        blueprint: args.blueprint.clone(),
-        roster: args.roster.clone(),
-        forms: args.forms,
-        seed: args.seed.clone(),
-        out: args.output.out.clone(),
-        avoid: args.avoid.clone(),
-        force: args.force,
-        json: false,
-    };
-    let Some(drawn) = draw::draw_to(&draw_args)? else {
+    let Some(drawn) = draw::draw_to(&args.inputs, &args.output.out)? else {
         eprintln!("nothing was rendered, because the draw did not go through");
         return Ok(Status::Problems);
     };
