@@ -138,6 +138,24 @@ pub enum BankCommand {
     ///
     /// Example: certexam bank check question_bank
     Check(cmd::bank_check::Args),
+    /// Find what lets a test-wise candidate pass without the knowledge.
+    ///
+    /// Per question: the key is clearly the longest option, a wrong option is
+    /// too short to be believed, "all/none of the above", absolute qualifiers
+    /// (一定, 只要 …), negative stems, the stem's word echoed in the key,
+    /// overlapping options, every option correct, two questions on the same
+    /// fact outside a group. Over the bank: the length cue, key letters,
+    /// true/false balance and cue words, key counts of multiple-choice
+    /// questions. With --blueprint: four virtual candidates (random, test-wise,
+    /// half-knowers with and without cues) sit simulated papers under the
+    /// exam's real scoring — the table shows how far cues alone carry.
+    ///
+    /// Findings are warnings (exit 0); with --strict, exit 1 on any finding not
+    /// accepted in a question's `audit_ok`, a flagged bank figure or a
+    /// test-wise pass.
+    ///
+    /// Example: certexam bank audit question_bank --blueprint examples/blueprint.toml
+    Audit(cmd::bank_audit::Args),
     /// Count the questions by category, type and difficulty, with the bank digest.
     ///
     /// Example: certexam bank stats question_bank --json

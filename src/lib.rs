@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod audit;
 pub mod bank;
 pub mod bankio;
 pub mod blueprint;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Bank(bank) => match bank.command {
             BankCommand::Check(args) => cmd::bank_check::run(&args),
+            BankCommand::Audit(args) => cmd::bank_audit::run(&args),
             BankCommand::Stats(args) => cmd::bank_stats::run(&args),
             BankCommand::Import(args) => cmd::bank_import::run(&args),
             BankCommand::Export(args) => cmd::bank_export::run(&args),

@@ -74,6 +74,7 @@ mod tests {
             tags: vec![],
             group: None,
             fixed_order: false,
+            audit_ok: Vec::new(),
             origin: Origin::default(),
         }
     }

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use toml::de::DeTable;
 
 use super::{
-    Answer, Bank, Category, MAX_OPTIONS, Origin, Question, QuestionType, letter, valid_category_id,
-    valid_question_id,
+    Answer, Bank, Category, FieldSpans, MAX_OPTIONS, Origin, Question, QuestionType, letter,
+    valid_category_id, valid_question_id,
 };
 use crate::diag::{Diagnostic, SourceFile, read_source};
 use crate::tomlread::{Fields, Located, parse_document};
@@ -46,6 +46,7 @@ const QUESTION_KEYS: &[&str] = &[
     "tags",
     "group",
     "fixed_order",
+    "audit_ok",
 ];
 
 /// Reads and checks the bank in `dir`.
@@ -341,7 +342,7 @@ impl QuestionReader<'_> {
             );
         }
         let options = read_options(&mut f, kind, diags);
-        let answer = read_answer(&mut f, kind, options.as_ref().map(|o| o.len()), diags);
+        let answer = read_answer(&mut f, kind, options.as_ref().map(OptionList::len), diags);
         let explanation = non_empty(&mut f, "explanation", diags);
         let source = non_empty(&mut f, "source", diags);
         let group = non_empty(&mut f, "group", diags);
@@ -355,6 +356,8 @@ impl QuestionReader<'_> {
             })
             .unwrap_or_default();
         let fixed_order = f.boolean("fixed_order", diags).is_some_and(|b| b.value);
+        let audit_ok = read_audit_ok(&mut f, diags);
+        let answer_span = table.get("answer").map(|v| v.span()).unwrap_or_default();
         f.finish(QUESTION_KEYS, diags);
 
         if diags[before..].iter().any(Diagnostic::is_error) {
@@ -372,16 +375,25 @@ impl QuestionReader<'_> {
                 category: category.value,
                 difficulty,
                 stem: stem.value.trim().to_string(),
-                options: options.map(|o| o.texts).unwrap_or_default(),
+                options: options
+                    .as_ref()
+                    .map(|o| o.texts.clone())
+                    .unwrap_or_default(),
                 answer,
                 explanation,
                 source,
                 tags,
                 group,
                 fixed_order,
+                audit_ok,
                 origin: Origin {
                     path: file.path.clone(),
                     line: file.line_col(span.start).0,
+                    fields: FieldSpans {
+                        stem: stem.span.clone(),
+                        options: options.map(|o| o.spans).unwrap_or_default(),
+                        answer: answer_span,
+                    },
                 },
             },
             file: Rc::clone(&file),
@@ -451,6 +463,36 @@ fn keep_unique(parsed: Vec<Parsed>, diags: &mut Vec<Diagnostic>) -> Vec<Question
         kept.insert(q.id.clone(), q);
     }
     kept.into_values().collect()
+}
+
+/// `audit_ok`: audit finding codes a reviewer accepted; each must be a code
+/// `bank audit` reports, so a typo cannot silence nothing unnoticed.
+fn read_audit_ok(f: &mut Fields<'_, '_>, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let Some(list) = f.string_array("audit_ok", diags) else {
+        return Vec::new();
+    };
+    let known = crate::audit::Code::names();
+    let mut codes = Vec::new();
+    for code in list.value {
+        let text = code.value.trim();
+        if crate::audit::Code::parse(text).is_some() {
+            codes.push(text.to_string());
+            continue;
+        }
+        let hint = match crate::tomlread::closest(text, &known) {
+            Some(k) => format!("did you mean \"{k}\"? Codes: {}", known.join(", ")),
+            None => format!("use one of {}", known.join(", ")),
+        };
+        diags.push(
+            f.file()
+                .error(
+                    code.span,
+                    format!("`audit_ok` in {} names no audit finding `{text}`", f.what()),
+                )
+                .with_hint(hint),
+        );
+    }
+    codes
 }
 
 /// An optional text field that, when present, must not be empty.
@@ -536,14 +578,16 @@ fn read_options(
             // checked against the number of options.
             Some(OptionList {
                 texts: o.value.iter().map(|s| s.value.trim().to_string()).collect(),
+                spans: o.value.iter().map(|s| s.span.clone()).collect(),
             })
         }
     }
 }
 
-/// The options as written (trimmed).
+/// The options as written (trimmed), with where each was written.
 struct OptionList {
     texts: Vec<String>,
+    spans: Vec<Range<usize>>,
 }
 
 impl OptionList {

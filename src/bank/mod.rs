@@ -10,6 +10,7 @@ pub use load::{LoadedBank, load};
 pub use stats::{Stats, stats};
 
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,10 @@ pub struct Question {
     pub tags: Vec<String>,
     pub group: Option<String>,
     pub fixed_order: bool,
+    /// Audit finding codes a reviewer has looked at and accepted for this
+    /// question (`audit_ok = ["negative-stem"]`); `bank audit` counts them as
+    /// silenced. Not part of the digest: a review changes no paper.
+    pub audit_ok: Vec<String>,
     /// Where it was written, for messages.
     pub origin: Origin,
 }
@@ -143,6 +148,18 @@ impl Question {
 pub struct Origin {
     pub path: PathBuf,
     pub line: usize,
+    /// Byte spans of the fields in the file, for findings that point at one
+    /// option or the stem (`bank audit`); empty for questions not read from TOML.
+    pub fields: FieldSpans,
+}
+
+/// Where the fields of a question were written, as byte ranges of its file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FieldSpans {
+    pub stem: Range<usize>,
+    /// One per option, in the order written.
+    pub options: Vec<Range<usize>>,
+    pub answer: Range<usize>,
 }
 
 impl fmt::Display for Origin {

@@ -140,6 +140,7 @@ mod tests {
             tags: vec!["privacy".into()],
             group: None,
             fixed_order: false,
+            audit_ok: Vec::new(),
             origin: Origin::default(),
         };
         assert_eq!(

@@ -1101,6 +1101,7 @@ pub fn settle(
                 tags: draft.tags,
                 group: draft.group,
                 fixed_order: draft.fixed_order,
+                audit_ok: Vec::new(),
                 origin: Origin::default(),
             },
         });

@@ -301,6 +301,8 @@ fn fill_absent(imported: &Question, old: &Question, present: Present) -> Questio
     if !present.fixed_order {
         q.fixed_order = old.fixed_order;
     }
+    // Sheets have no column for audit reviews: the bank's stay.
+    q.audit_ok.clone_from(&old.audit_ok);
     q
 }
 
@@ -365,9 +367,11 @@ mod tests {
             tags: vec![],
             group: None,
             fixed_order: false,
+            audit_ok: Vec::new(),
             origin: Origin {
                 path: PathBuf::from("bank/wuliu.toml"),
                 line: 3,
+                ..Origin::default()
             },
         }
     }

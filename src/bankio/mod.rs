@@ -85,6 +85,7 @@ mod tests {
                         tags: vec!["t1".into(), "标签".into()],
                         group: None,
                         fixed_order: fixed,
+                        audit_ok: Vec::new(),
                         origin: Origin::default(),
                     }
                 },

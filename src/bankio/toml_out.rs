@@ -51,6 +51,8 @@ struct QuestionToml<'a> {
     group: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     fixed_order: bool,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    audit_ok: &'a [String],
 }
 
 /// One `[[question]]` block, ending in a newline.
@@ -72,6 +74,7 @@ pub fn question_block(q: &Question) -> String {
         tags: &q.tags,
         group: q.group.as_deref(),
         fixed_order: q.fixed_order,
+        audit_ok: &q.audit_ok,
     };
     let text = toml::to_string(&body).expect("strings, numbers and booleans always serialise");
     format!("[[question]]\n{text}")
@@ -232,6 +235,7 @@ mod tests {
             tags: vec![],
             group: None,
             fixed_order: false,
+            audit_ok: Vec::new(),
             origin: Origin::default(),
         }
     }

@@ -8,6 +8,7 @@ pub mod archive_export;
 pub mod archive_query;
 pub mod archive_verify;
 pub mod archive_verify_certificate;
+pub mod bank_audit;
 pub mod bank_check;
 pub mod bank_export;
 pub mod bank_import;
