@@ -529,6 +529,66 @@ mod tests {
         assert_eq!(level_of_logit(3.9), 5);
     }
 
+    fn calibration_of(text: &[u8]) -> (tempfile::TempDir, Result<Calibration, CalibrationError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        std::fs::write(&path, text).unwrap();
+        let result = Calibration::read(&path);
+        (dir, result)
+    }
+
+    #[test]
+    fn a_calibration_reads_ids_answers_and_facilities() {
+        // As analyze writes it, opened and saved again by Excel: a BOM, and
+        // the guard Excel-safe cells get for an id starting with `-`.
+        let (_dir, c) = calibration_of(
+            "\u{feff}id,type,n,correct,facility\nSEC-001,single,40,24,0.6000\n'-X,single,12,6,0.5000\nNEW,single,0,0,\n"
+                .as_bytes(),
+        );
+        let c = c.unwrap();
+        assert_eq!(c.ids().collect::<Vec<_>>(), ["-X", "SEC-001"]);
+        assert_eq!(
+            c.observed("SEC-001"),
+            Some(Observed {
+                facility: 0.6,
+                answers: 40
+            })
+        );
+        assert_eq!(c.logit("SEC-001"), Some(facility_logit(0.6)));
+        // Fewer than 30 answers: known, but not used.
+        assert_eq!(c.logit("-X"), None);
+        assert_eq!(c.observed("NEW"), None);
+        let model = Model::new(Some(&c));
+        assert_eq!(model.level("SEC-001", 4), 2);
+        assert_eq!(model.level("-X", 4), 4);
+        assert_eq!(model.logit("-X", 4), level_logit(4));
+    }
+
+    #[test]
+    fn a_calibration_without_its_columns_is_refused() {
+        let (dir, c) = calibration_of(b"id,facility\nA,0.5\n");
+        assert_eq!(
+            c.unwrap_err().to_string(),
+            format!(
+                "{} has no `n` column; give the items.csv that `certexam analyze` wrote (it has columns id, n, facility, …)",
+                dir.path().join("items.csv").display()
+            )
+        );
+    }
+
+    #[test]
+    fn every_bad_row_of_a_calibration_is_reported() {
+        let (dir, c) =
+            calibration_of(b"id,n,facility\nA,40,0.5\nA,40,0.6\nB,many,0.5\nC,40,1.7\n,40,0.5\n");
+        assert_eq!(
+            c.unwrap_err().to_string(),
+            format!(
+                "{} cannot be used for calibration:\n  row 3: question `A` is listed again (first in row 2)\n  row 4: `n` of `B` is `many`, not a whole number of answers\n  row 5: `facility` of `C` is `1.7`, not a number from 0 to 1\n  row 6: the `id` cell is empty\nfix these rows, or give the items.csv exactly as `certexam analyze` wrote it",
+                dir.path().join("items.csv").display()
+            )
+        );
+    }
+
     #[test]
     fn figures_are_population_figures() {
         let f = Figures::of(&[1.0, 3.0]);
