@@ -985,6 +985,16 @@ fn calibration_changes_the_strata_as_documented() {
             .iter()
             .all(|p| p.content.questions.iter().all(|q| q.id != "AT01"))
     );
+    // …and the profile says so, with every other question whose level's
+    // share is 0: AS07 (alpha single, level 3); BS05, BS04, BS08 (beta
+    // single, levels 1 and 4); AM02, AM03 (1 of the alpha multiples 1, 2,
+    // 3, 1 goes to level 1); BM03 (2 of the beta multiples: levels 1 and 2).
+    assert_eq!(
+        certexam::draw::profile(&bank, &calibrated).never_drawn,
+        [
+            "AM02", "AM03", "AS07", "AT01", "BM03", "BS04", "BS05", "BS08"
+        ]
+    );
     // Only AS01/AS03 (alpha, level 1), AS05 (alpha, calibrated level 4)
     // and BS01 (beta, calibrated level 2) differ from their stratum's mean,
     // by about ∓0.51, −0.16 or +0.08, and −0.26 or +0.13 points; the one
@@ -1156,6 +1166,10 @@ fn the_draw_summary_shows_the_spread() {
         "middle"
     );
     assert_eq!(summary["spread"]["expected_percent"][1]["sd"], 0.0);
+    let profile = &summary["profile"];
+    assert_eq!(profile["tolerance"], 0.5);
+    assert!(profile["strata"].as_array().unwrap().len() >= 9);
+    assert!(profile["never_drawn"].is_array());
 }
 
 /// The Python re-implementation follows v2 too, calibration and retries

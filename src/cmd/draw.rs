@@ -199,9 +199,10 @@ pub struct Summary {
     pub algorithm: &'static str,
     /// How much the papers' difficulty varies (see `fairness`).
     pub spread: Spread,
-    /// v2: the middle-ability expected percent every paper is held to.
+    /// v2: the difficulty profile every paper has, and the middle-ability
+    /// expected percent every paper is held to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_percent: Option<f64>,
+    pub profile: Option<draw::Profile>,
 }
 
 pub fn run(args: &Args) -> Result<Status> {
@@ -330,8 +331,7 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
         repeats,
         algorithm: blueprint.draw.name(),
         spread: fairness::spread(&papers, &inputs.bank, blueprint.calibration.as_ref()),
-        target_percent: (blueprint.draw == Algorithm::V2)
-            .then(|| draw::profile(&inputs.bank, blueprint).target_percent),
+        profile: (blueprint.draw == Algorithm::V2).then(|| draw::profile(&inputs.bank, blueprint)),
     };
     eprintln!(
         "drew {} paper(s) for {} into {} ({} new, {} unchanged, {} replaced); record in {}",
@@ -344,11 +344,17 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
         record_path.display()
     );
     eprintln!("{}", summary.spread);
-    if let Some(target) = summary.target_percent {
+    if let Some(profile) = &summary.profile {
         eprintln!(
-            "  {}: every paper has the same difficulty profile; middle-ability expected percent held within {} of {target:.1}",
-            summary.algorithm, blueprint.draw_tolerance
+            "  {}: every paper has the same difficulty profile; middle-ability expected percent held within {} of {:.1}",
+            summary.algorithm, profile.tolerance, profile.target_percent
         );
+        if !profile.never_drawn.is_empty() {
+            eprintln!(
+                "  {} question(s) are at a difficulty whose share of their section and category rounds to 0, so no paper gets them (--json lists them)",
+                profile.never_drawn.len()
+            );
+        }
     }
     Ok(Some(summary))
 }

@@ -8,7 +8,7 @@
 //! gives every step precisely enough to re-implement it.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -241,6 +241,9 @@ pub struct Profile {
     pub tolerance: f64,
     /// Strata are calibrated levels (the blueprint names a calibration).
     pub calibrated: bool,
+    /// Pool questions that no paper can get: their level's share rounds to
+    /// 0 (in every pool they are in). Sorted by id.
+    pub never_drawn: Vec<String>,
 }
 
 /// One stratum of a section and category.
@@ -267,11 +270,21 @@ pub fn profile(bank: &Bank, bp: &Blueprint) -> Profile {
     let plan = Plan::new(bp, &pools);
     let model = Model::new(bp.calibration.as_ref());
     let mut strata = Vec::new();
+    let mut drawn: HashSet<&str> = HashSet::new();
+    let mut undrawn: BTreeSet<&str> = BTreeSet::new();
     for (section, categories) in bp.sections.iter().zip(&plan.categories) {
         for ((category, _), c) in section.counts.iter().zip(categories) {
             let CategoryPlan::Strata(list) = c else {
                 continue;
             };
+            for s in list {
+                let ids = s.questions.iter().map(|q| q.id.as_str());
+                if s.quota > 0 {
+                    drawn.extend(ids);
+                } else {
+                    undrawn.extend(ids);
+                }
+            }
             strata.extend(list.iter().map(|s| {
                 StratumPlan {
                     section: section.title.clone(),
@@ -293,6 +306,11 @@ pub fn profile(bank: &Bank, bp: &Blueprint) -> Profile {
         target_percent: plan.target,
         tolerance: plan.tolerance,
         calibrated: plan.calibrated,
+        never_drawn: undrawn
+            .into_iter()
+            .filter(|id| !drawn.contains(id))
+            .map(String::from)
+            .collect(),
     }
 }
 
