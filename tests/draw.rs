@@ -265,6 +265,20 @@ fn a_bank_too_small_for_the_blueprint_is_explained_and_nothing_is_written() {
             "error: section \"单选\" asks for 8 single questions of category `alpha` with difficulty 1–4; the bank has 8, 1 left out because a question of the same group was already drawn (first on paper A)",
         ));
     assert!(!out.exists(), "a failed draw must write nothing");
+
+    // v2 says the same when a whole pool is smaller than its count.
+    let v2 = dir.path().join("big-v2.toml");
+    let text = fs::read_to_string(fixture("draw_v2/blueprint.toml"))
+        .unwrap()
+        .replace("alpha = 3", "alpha = 9");
+    fs::write(&v2, text).unwrap();
+    draw_forms(&fixture("draw_bank"), &v2, 2, "x", &out)
+        .code(1)
+        .stderr(predicates::str::contains(
+            "error: section \"单选\" asks for 9 single questions of category `alpha` with difficulty 1–4; the bank has 8",
+        ))
+        .stderr(predicates::str::contains("the bank cannot fill this blueprint"));
+    assert!(!out.exists(), "a failed draw must write nothing");
 }
 
 #[test]

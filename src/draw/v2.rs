@@ -31,6 +31,8 @@ pub(super) struct Plan<'b> {
     pub(super) categories: Vec<Vec<CategoryPlan<'b>>>,
     /// Strata are by calibrated level (the blueprint names a calibration).
     pub(super) calibrated: bool,
+    /// Some section and category has a pool smaller than its count.
+    too_small: bool,
     /// Chance of a middle-ability candidate, per pool question.
     p: HashMap<&'b str, f64>,
     /// Points per question, per section.
@@ -95,7 +97,7 @@ impl<'b> Plan<'b> {
         let model = Model::new(bp.calibration.as_ref());
         let middle = Ability::Middle.theta();
         let mut p = HashMap::new();
-        let categories = bp
+        let categories: Vec<Vec<CategoryPlan<'b>>> = bp
             .sections
             .iter()
             .enumerate()
@@ -140,9 +142,14 @@ impl<'b> Plan<'b> {
             })
             .collect();
         let points: Vec<f64> = bp.sections.iter().map(|s| s.points).collect();
+        let too_small = categories
+            .iter()
+            .flatten()
+            .any(|c| matches!(c, CategoryPlan::TooSmall));
         let mut plan = Plan {
             categories,
             calibrated: bp.calibration.is_some(),
+            too_small,
             p,
             points,
             total: 0.0,
@@ -220,6 +227,10 @@ impl<'b> Plan<'b> {
                 }
                 Err(shortages) => {
                     first_failure.get_or_insert(shortages);
+                    // A pool smaller than its count fails every attempt.
+                    if self.too_small {
+                        break;
+                    }
                 }
             }
         }
