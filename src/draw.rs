@@ -2,7 +2,10 @@
 //! only user of the seeded generator, so the same inputs give the same
 //! papers on every machine, today and years from now. The steps, and the
 //! order in which they consume randomness, are documented in the README
-//! ("The drawing algorithm") and pinned by golden tests.
+//! ("The drawing algorithm", v1 and v2) and pinned by golden tests. v1 and
+//! v2 share the taking of questions from a pool (`take`) and everything
+//! after the questions are chosen; v2's difficulty strata and seeded
+//! retries are in `draw/v2.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -94,17 +97,6 @@ pub struct StratumShortage {
     pub profile: Vec<(u8, usize)>,
 }
 
-impl Shortage {
-    /// What makes two shortages the same problem (reported once).
-    fn key(&self) -> (&str, &str, Option<u8>) {
-        (
-            &self.section,
-            &self.category,
-            self.stratum.as_ref().map(|s| s.level),
-        )
-    }
-}
-
 impl fmt::Display for Shortage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(stratum) = &self.stratum {
@@ -140,6 +132,15 @@ impl fmt::Display for Shortage {
 }
 
 impl Shortage {
+    /// What makes two shortages the same problem (reported once).
+    fn key(&self) -> (&str, &str, Option<u8>) {
+        (
+            &self.section,
+            &self.category,
+            self.stratum.as_ref().map(|s| s.level),
+        )
+    }
+
     fn fmt_stratum(&self, st: &StratumShortage, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if st.calibrated {
             "calibrated difficulty"

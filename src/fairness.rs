@@ -2,7 +2,7 @@
 //! v2 draw can enforce — that every candidate's randomly drawn paper was
 //! equally hard. A pure difficulty model (Rasch), the calibration it takes
 //! from earlier sittings (`items.csv` of `certexam analyze`), and the spread
-//! of paper difficulty over many papers. The README ("How hard is each
+//! of paper difficulty over many papers. The README ("How hard is a
 //! paper?") gives every formula.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
