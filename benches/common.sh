@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ -z "${CERTEXAM_BIN:-}" ]; then
   cargo build --release --quiet
-  bin=$PWD/target/release/certexam
+  bin=${CARGO_TARGET_DIR:-$PWD/target}/release/certexam
 else
   bin=$CERTEXAM_BIN
 fi

@@ -21,6 +21,11 @@ import tomllib
 
 # What each candidate does: (wrong questions, blank questions, partial
 # multiple-choice questions, notation). Numbers are printed question numbers.
+# Everyone but E004 and E006 is meant to pass: if the planned mistakes would
+# make such a candidate miss the 80 % security gate on the paper drawn,
+# mistakes on security questions move (the last first, one at a time) to the
+# next question of the same type that is not security, until the gate holds.
+# So which categories a draw put where never decides who passes.
 PLAN = {
     "E001": ([], [], [], "plain"),                    # full marks
     "E002": ([3, 11], [30], [22], "lower"),           # a,c  √/×
@@ -83,6 +88,40 @@ def answers_for(paper, wrong, blank, partial, style):
     return out
 
 
+def security_lost(paper, wrong, blank, partial):
+    """Points of the security questions lost, and their maximum."""
+    lost = total = 0.0
+    for q in paper["question"]:
+        if q["category"] != "security":
+            continue
+        points = paper["exam"]["section"][q["section"] - 1]["points"]
+        total += points
+        if q["number"] in wrong or q["number"] in blank:
+            lost += points
+        elif q["number"] in partial and len(q["answer"]) > 1:
+            lost += points / 2
+    return lost, total
+
+
+def keep_security_gate(paper, wrong, blank, partial):
+    wrong, blank, partial = list(wrong), list(blank), list(partial)
+    questions = {q["number"]: q for q in paper["question"]}
+    while True:
+        lost, total = security_lost(paper, wrong, blank, partial)
+        if lost <= 0.2 * total:
+            return wrong, blank, partial
+        planned = [(lst, n) for lst in (partial, blank, wrong) for n in lst
+                   if questions[n]["category"] == "security"]
+        lst, num = planned[-1]
+        kind = questions[num]["type"]
+        used = set(wrong) | set(blank) | set(partial)
+        free = [q["number"] for q in paper["question"] if q["type"] == kind
+                and q["category"] != "security" and q["number"] not in used
+                and (lst is not partial or len(q["answer"]) > 1)]
+        after = [n for n in free if n > num] or free
+        lst[lst.index(num)] = after[0]
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "exam/papers"
     papers = {}
@@ -104,6 +143,8 @@ def main():
         if cand == "E006":
             sec = [q["number"] for q in p["question"] if q["category"] == "security" and q["type"] == "single"]
             wrong = sec[:SECURITY_MISSES]
+        elif cand != "E004":
+            wrong, blank, partial = keep_security_gate(p, wrong, blank, partial)
         row(cand, p["paper_id"], answers_for(p, wrong, blank, partial, style))
 
     # E005 handed in two sheets (a copy was typed twice with a difference):

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::bank::{Category, QuestionType};
 use crate::diag::{Diagnostic, SourceFile};
+use crate::fairness::Calibration;
 use crate::paper::Scoring;
+use crate::rng::Algorithm;
 use crate::tomlread::{Fields, Located, parse_document};
 
 /// A checked blueprint.
@@ -28,7 +30,18 @@ pub struct Blueprint {
     /// Must-pass gates per category, in % of that category's maximum.
     pub gates: BTreeMap<String, f64>,
     pub sections: Vec<SectionSpec>,
+    /// The drawing algorithm (`draw`; v1 when absent).
+    pub draw: Algorithm,
+    /// v2: how far, in percentage points, a paper's expected percent for a
+    /// middle-ability candidate may be from the target (`draw_tolerance`).
+    pub draw_tolerance: f64,
+    /// v2: item statistics of earlier sittings that set the questions'
+    /// difficulties (`calibration`, a path relative to the blueprint).
+    pub calibration: Option<Calibration>,
 }
+
+/// `draw_tolerance` when the blueprint gives none: half a percentage point.
+pub const DEFAULT_DRAW_TOLERANCE: f64 = 0.5;
 
 /// One `[[section]]` of a blueprint.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +73,9 @@ const TOP_KEYS: &[&str] = &[
     "shuffle_questions",
     "shuffle_options",
     "valid_months",
+    "draw",
+    "draw_tolerance",
+    "calibration",
     "pass",
     "section",
 ];
@@ -179,6 +195,8 @@ fn parse(
         )
     });
 
+    let (draw, draw_tolerance, calibration) = parse_draw(&mut f, diags);
+
     let sections_raw = f.tables("section", diags);
     let mut sections = Vec::new();
     for (i, (table, span)) in sections_raw.iter().enumerate() {
@@ -233,7 +251,79 @@ fn parse(
         pass_percent: pass_percent?,
         gates,
         sections,
+        draw: draw?,
+        draw_tolerance: draw_tolerance?,
+        calibration: calibration?,
     })
+}
+
+/// `draw`, `draw_tolerance` and `calibration`; the last two only with v2.
+#[allow(clippy::type_complexity)]
+fn parse_draw(
+    f: &mut Fields<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<Algorithm>, Option<f64>, Option<Option<Calibration>>) {
+    let file = f.file();
+    let draw = f.string("draw", diags).map_or(Some(Algorithm::V1), |d| {
+        match d.value.as_str() {
+            "v1" => Some(Algorithm::V1),
+            "v2" => Some(Algorithm::V2),
+            other => {
+                diags.push(
+                    file.error(d.span, format!("unknown drawing algorithm `{other}`"))
+                        .with_hint("use \"v2\" for papers of equal difficulty, or \"v1\" to replay papers drawn before v2"),
+                );
+                None
+            }
+        }
+    });
+    let tolerance_raw = f.number("draw_tolerance", diags);
+    let tolerance = match &tolerance_raw {
+        None => Some(DEFAULT_DRAW_TOLERANCE),
+        Some(t) if t.value > 0.0 && t.value <= 100.0 => Some(t.value),
+        Some(t) => {
+            diags.push(
+                file.error(
+                    t.span.clone(),
+                    format!("`draw_tolerance` must be above 0 and at most 100 percentage points, not {}", t.value),
+                )
+                .with_hint(format!("give how far a paper's expected percent may be from the target, e.g. {DEFAULT_DRAW_TOLERANCE}")),
+            );
+            None
+        }
+    };
+    let calibration_raw = f.string("calibration", diags);
+    let calibration = match &calibration_raw {
+        None => Some(None),
+        Some(c) => {
+            let base = file.path.parent().unwrap_or(Path::new(""));
+            let path = base.join(&c.value);
+            match Calibration::read(&path) {
+                Ok(calibration) => Some(Some(calibration)),
+                Err(e) => {
+                    diags.push(
+                        file.error(c.span.clone(), format!("the calibration file cannot be used: {e}"))
+                            .with_hint("name the items.csv that `certexam analyze` wrote, relative to this blueprint's folder"),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    if draw == Some(Algorithm::V1) {
+        for (key, span) in [
+            ("draw_tolerance", tolerance_raw.map(|t| t.span)),
+            ("calibration", calibration_raw.map(|c| c.span)),
+        ] {
+            if let Some(span) = span {
+                diags.push(
+                    file.error(span, format!("`{key}` only applies to `draw = \"v2\"`"))
+                        .with_hint("add `draw = \"v2\"` to draw papers of equal difficulty, or remove this line"),
+                );
+            }
+        }
+    }
+    (draw, tolerance, calibration)
 }
 
 fn positive_u32(

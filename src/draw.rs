@@ -2,7 +2,10 @@
 //! only user of the seeded generator, so the same inputs give the same
 //! papers on every machine, today and years from now. The steps, and the
 //! order in which they consume randomness, are documented in the README
-//! ("The drawing algorithm") and pinned by golden tests.
+//! ("The drawing algorithm", v1 and v2) and pinned by golden tests. v1 and
+//! v2 share the taking of questions from a pool (`take`) and everything
+//! after the questions are chosen; v2's difficulty strata and seeded
+//! retries are in `draw/v2.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -13,7 +16,10 @@ use crate::paper::{
     self, Candidate, CategoryTitle, DrawInfo, Exam, Key, Paper, PaperContent, PaperQuestion,
     PassRule, Section,
 };
-use crate::rng::{ALGORITHM, DrawRng, derive_seed};
+use crate::rng::{Algorithm, DrawRng, derive_seed};
+
+mod v2;
+pub use v2::{MAX_ATTEMPTS, Profile, StratumPlan, profile};
 
 /// Who a paper is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,10 +79,29 @@ pub struct Shortage {
     pub blocked_by_group: usize,
     /// The first paper it happened on.
     pub holder: String,
+    /// v2: the difficulty stratum that is short (`needed` and `in_bank` are
+    /// then that stratum's), when the category as a whole is not.
+    pub stratum: Option<StratumShortage>,
+}
+
+/// Which part of a category's v2 difficulty profile cannot be filled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StratumShortage {
+    /// The difficulty level of the short stratum.
+    pub level: u8,
+    /// Levels are calibrated ones (from the blueprint's `calibration`).
+    pub calibrated: bool,
+    /// The count the blueprint asks for in this section and category.
+    pub asked: usize,
+    /// Questions per level on every paper, levels ascending (0s left out).
+    pub profile: Vec<(u8, usize)>,
 }
 
 impl fmt::Display for Shortage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(stratum) = &self.stratum {
+            return self.fmt_stratum(stratum, f);
+        }
         write!(
             f,
             "section \"{}\" asks for {} {} questions of category `{}` with difficulty {}–{}; the bank has {}",
@@ -101,6 +126,61 @@ impl fmt::Display for Shortage {
                 ", {} left out because a question of the same group was already drawn (first on paper {})",
                 self.blocked_by_group, self.holder
             )?;
+        }
+        Ok(())
+    }
+}
+
+impl Shortage {
+    /// What makes two shortages the same problem (reported once).
+    fn key(&self) -> (&str, &str, Option<u8>) {
+        (
+            &self.section,
+            &self.category,
+            self.stratum.as_ref().map(|s| s.level),
+        )
+    }
+
+    fn fmt_stratum(&self, st: &StratumShortage, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = if st.calibrated {
+            "calibrated difficulty"
+        } else {
+            "difficulty"
+        };
+        let parts: Vec<String> = st
+            .profile
+            .iter()
+            .map(|(l, n)| format!("{n} of {level} {l}"))
+            .collect();
+        write!(
+            f,
+            "section \"{}\" asks for {} {} questions of category `{}` with difficulty {}–{}, which draw v2 takes as {} on every paper; of {level} {} the bank has {}",
+            self.section,
+            st.asked,
+            self.kind,
+            self.category,
+            self.difficulty.0,
+            self.difficulty.1,
+            parts.join(", "),
+            st.level,
+            self.in_bank
+        )?;
+        if self.used_earlier > 0 {
+            write!(
+                f,
+                ", {} of them already used by an earlier section",
+                self.used_earlier
+            )?;
+        }
+        if self.blocked_by_group > 0 {
+            write!(
+                f,
+                ", {} left out because a question of the same group was already drawn (first on paper {})",
+                self.blocked_by_group, self.holder
+            )?;
+        }
+        if self.used_earlier == 0 && self.blocked_by_group == 0 {
+            write!(f, ", fewer than the {} needed", self.needed)?;
         }
         Ok(())
     }
@@ -138,6 +218,8 @@ pub struct DrawRequest<'a> {
 pub fn draw(request: &DrawRequest<'_>) -> Result<Drawn, Vec<Shortage>> {
     let exam = exam_of(request.bank, request.blueprint);
     let pools = Pools::new(request.bank, request.blueprint);
+    let plan =
+        (request.blueprint.draw == Algorithm::V2).then(|| v2::Plan::new(request.blueprint, &pools));
     // Digests are the same for every paper: computed once, not per paper.
     let digests = Digests {
         bank: request.bank.digest(),
@@ -153,7 +235,15 @@ pub fn draw(request: &DrawRequest<'_>) -> Result<Drawn, Vec<Shortage>> {
     // results keep roster order.
     let results = crate::parallel::map(request.holders, |holder| {
         let seen = request.seen.get(holder.id()).unwrap_or(&no_seen);
-        draw_one(request, &exam, &pools, &digests, holder, seen)
+        draw_one(
+            request,
+            &exam,
+            &pools,
+            plan.as_ref(),
+            &digests,
+            holder,
+            seen,
+        )
     });
     let mut papers = Vec::with_capacity(request.holders.len());
     let mut repeats = Vec::new();
@@ -166,10 +256,7 @@ pub fn draw(request: &DrawRequest<'_>) -> Result<Drawn, Vec<Shortage>> {
             }
             Err(s) => {
                 for s in s {
-                    if !shortages
-                        .iter()
-                        .any(|o| o.section == s.section && o.category == s.category)
-                    {
+                    if !shortages.iter().any(|o| o.key() == s.key()) {
                         shortages.push(s);
                     }
                 }
@@ -273,19 +360,93 @@ struct Digests<'b> {
     questions: HashMap<&'b str, String>,
 }
 
-fn draw_one(
-    request: &DrawRequest<'_>,
-    exam: &Exam,
-    pools: &Pools<'_>,
-    digests: &Digests<'_>,
+/// What is already on the paper being drawn.
+#[derive(Default)]
+struct OnPaper<'b> {
+    ids: HashSet<&'b str>,
+    groups: HashSet<&'b str>,
+}
+
+/// How taking questions from one pool went.
+struct Taken {
+    picked: usize,
+    blocked: usize,
+    repeated: usize,
+    /// Questions of the pool not already on the paper.
+    available: usize,
+}
+
+/// Step 5 of the README's algorithm for one pool (v1: a section and
+/// category; v2: one difficulty stratum of it): leave out what is on the
+/// paper, shuffle the fresh questions, then the seen ones, and walk them,
+/// skipping any whose group is on the paper, until `needed` are taken.
+fn take<'b>(
+    pool: &[&'b Question],
+    needed: usize,
+    seen: &HashSet<String>,
+    on_paper: &mut OnPaper<'b>,
+    rng: &mut DrawRng,
+    out: &mut Vec<&'b Question>,
+) -> Taken {
+    let available: Vec<&Question> = pool
+        .iter()
+        .copied()
+        .filter(|q| !on_paper.ids.contains(q.id.as_str()))
+        .collect();
+    let (mut fresh, mut old): (Vec<&Question>, Vec<&Question>) =
+        available.iter().partition(|q| !seen.contains(&q.id));
+    rng.shuffle(&mut fresh);
+    rng.shuffle(&mut old);
+    let mut taken = Taken {
+        picked: 0,
+        blocked: 0,
+        repeated: 0,
+        available: available.len(),
+    };
+    for (q, is_old) in fresh
+        .iter()
+        .map(|q| (q, false))
+        .chain(old.iter().map(|q| (q, true)))
+    {
+        if taken.picked == needed {
+            break;
+        }
+        if let Some(g) = &q.group
+            && on_paper.groups.contains(g.as_str())
+        {
+            taken.blocked += 1;
+            continue;
+        }
+        taken.picked += 1;
+        taken.repeated += usize::from(is_old);
+        on_paper.ids.insert(&q.id);
+        if let Some(g) = &q.group {
+            on_paper.groups.insert(g);
+        }
+        out.push(q);
+    }
+    taken
+}
+
+/// The questions of one paper, each with its section number, in printed
+/// order; and who had to see questions again.
+struct Selection<'b> {
+    printed: Vec<(u32, &'b Question)>,
+    repeats: Vec<Repeat>,
+}
+
+/// Takes every section's questions (v1, or v2 with its plan) and orders
+/// each section; the questions are not yet numbered and their options not
+/// yet shuffled.
+fn select<'b>(
+    bp: &Blueprint,
+    pools: &Pools<'b>,
+    plan: Option<&v2::Plan<'b>>,
     holder: &Holder,
     seen: &HashSet<String>,
-) -> Result<OnePaper, Vec<Shortage>> {
-    let bp = request.blueprint;
-    let seed = derive_seed(request.master_seed, &bp.id, &holder.seed_label());
-    let mut rng = DrawRng::new(seed);
-    let mut used_ids: HashSet<&str> = HashSet::new();
-    let mut used_groups: HashSet<&str> = HashSet::new();
+    rng: &mut DrawRng,
+) -> Result<Selection<'b>, Vec<Shortage>> {
+    let mut on_paper = OnPaper::default();
     let mut shortages = Vec::new();
     let mut repeats = Vec::new();
     let mut printed: Vec<(u32, &Question)> = Vec::new();
@@ -294,54 +455,67 @@ fn draw_one(
         let mut section_questions: Vec<&Question> = Vec::new();
         for (c_index, (category, count)) in section.counts.iter().enumerate() {
             let matching = &pools.by_section[s_index][c_index];
-            let available: Vec<&Question> = matching
-                .iter()
-                .copied()
-                .filter(|q| !used_ids.contains(q.id.as_str()))
-                .collect();
-            let (mut fresh, mut old): (Vec<&Question>, Vec<&Question>) =
-                available.iter().partition(|q| !seen.contains(&q.id));
-            rng.shuffle(&mut fresh);
-            rng.shuffle(&mut old);
             let needed = *count as usize;
-            let mut picked = 0;
-            let mut blocked = 0;
-            let mut repeated = 0;
-            for (q, is_old) in fresh
-                .iter()
-                .map(|q| (q, false))
-                .chain(old.iter().map(|q| (q, true)))
-            {
-                if picked == needed {
-                    break;
+            let shortage = |taken: &Taken, needed: usize, in_bank: usize| Shortage {
+                section: section.title.clone(),
+                category: category.clone(),
+                kind: section.kind,
+                difficulty: section.difficulty,
+                needed,
+                in_bank,
+                used_earlier: in_bank - taken.available,
+                blocked_by_group: taken.blocked,
+                holder: holder.id().to_string(),
+                stratum: None,
+            };
+            let strata = plan.map(|p| &p.categories[s_index][c_index]);
+            let repeated = match strata {
+                // v1, and v2 where the category's pool is smaller than its
+                // count (no strata can be formed): one pool.
+                None | Some(v2::CategoryPlan::TooSmall) => {
+                    let taken = take(
+                        matching,
+                        needed,
+                        seen,
+                        &mut on_paper,
+                        rng,
+                        &mut section_questions,
+                    );
+                    if taken.picked < needed {
+                        shortages.push(shortage(&taken, needed, matching.len()));
+                    }
+                    taken.repeated
                 }
-                if let Some(g) = &q.group
-                    && used_groups.contains(g.as_str())
-                {
-                    blocked += 1;
-                    continue;
+                Some(v2::CategoryPlan::Strata(strata)) => {
+                    let mut repeated = 0;
+                    for stratum in strata.iter().filter(|s| s.quota > 0) {
+                        let taken = take(
+                            &stratum.questions,
+                            stratum.quota,
+                            seen,
+                            &mut on_paper,
+                            rng,
+                            &mut section_questions,
+                        );
+                        repeated += taken.repeated;
+                        if taken.picked < stratum.quota {
+                            let mut s = shortage(&taken, stratum.quota, stratum.questions.len());
+                            s.stratum = Some(StratumShortage {
+                                level: stratum.level,
+                                calibrated: plan.is_some_and(|p| p.calibrated),
+                                asked: needed,
+                                profile: strata
+                                    .iter()
+                                    .filter(|s| s.quota > 0)
+                                    .map(|s| (s.level, s.quota))
+                                    .collect(),
+                            });
+                            shortages.push(s);
+                        }
+                    }
+                    repeated
                 }
-                picked += 1;
-                repeated += usize::from(is_old);
-                used_ids.insert(&q.id);
-                if let Some(g) = &q.group {
-                    used_groups.insert(g);
-                }
-                section_questions.push(q);
-            }
-            if picked < needed {
-                shortages.push(Shortage {
-                    section: section.title.clone(),
-                    category: category.clone(),
-                    kind: section.kind,
-                    difficulty: section.difficulty,
-                    needed,
-                    in_bank: matching.len(),
-                    used_earlier: matching.len() - available.len(),
-                    blocked_by_group: blocked,
-                    holder: holder.id().to_string(),
-                });
-            }
+            };
             if repeated > 0 {
                 repeats.push(Repeat {
                     candidate: holder.id().to_string(),
@@ -367,9 +541,36 @@ fn draw_one(
         let section_number = u32::try_from(s_index + 1).expect("few sections");
         printed.extend(section_questions.into_iter().map(|q| (section_number, q)));
     }
-    if !shortages.is_empty() {
-        return Err(shortages);
+    if shortages.is_empty() {
+        Ok(Selection { printed, repeats })
+    } else {
+        Err(shortages)
     }
+}
+
+fn draw_one(
+    request: &DrawRequest<'_>,
+    exam: &Exam,
+    pools: &Pools<'_>,
+    plan: Option<&v2::Plan<'_>>,
+    digests: &Digests<'_>,
+    holder: &Holder,
+    seen: &HashSet<String>,
+) -> Result<OnePaper, Vec<Shortage>> {
+    let bp = request.blueprint;
+    let (seed, attempt, mut rng, selection) = match plan {
+        None => {
+            let seed = derive_seed(request.master_seed, &bp.id, &holder.seed_label());
+            let mut rng = DrawRng::new(seed);
+            let selection = select(bp, pools, None, holder, seen, &mut rng)?;
+            (seed, None, rng, selection)
+        }
+        Some(plan) => {
+            let a = plan.draw(bp, pools, request.master_seed, holder, seen)?;
+            (a.seed, Some(a.attempt), a.rng, a.selection)
+        }
+    };
+    let Selection { printed, repeats } = selection;
 
     let questions = printed
         .into_iter()
@@ -390,12 +591,14 @@ fn draw_one(
         candidate,
         form,
         draw: DrawInfo {
-            algorithm: ALGORITHM.to_string(),
+            algorithm: bp.draw.name().to_string(),
             master_seed: request.master_seed.to_string(),
             seed: hex::encode(seed),
             bank_name: request.bank.name.clone(),
             bank_version: request.bank.version.clone(),
             bank_digest: digests.bank.clone(),
+            attempt,
+            calibration_sha256: plan.and(bp.calibration.as_ref()).map(|c| c.sha256.clone()),
         },
         questions,
     };

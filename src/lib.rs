@@ -17,6 +17,7 @@ pub mod clock;
 pub mod cmd;
 pub mod diag;
 pub mod draw;
+pub mod fairness;
 pub mod fsutil;
 pub mod grade;
 pub mod paper;

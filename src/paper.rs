@@ -169,9 +169,10 @@ pub struct Candidate {
 }
 
 /// What the paper was drawn from, so it can be drawn again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawInfo {
-    /// `certexam-draw-v1`: the algorithm documented in the README.
+    /// `certexam-draw-v1` or `certexam-draw-v2`: the algorithm documented in
+    /// the README.
     pub algorithm: String,
     /// The master seed as the trainer gave it.
     pub master_seed: String,
@@ -180,6 +181,14 @@ pub struct DrawInfo {
     pub bank_name: String,
     pub bank_version: String,
     pub bank_digest: String,
+    /// v2: the attempt (0, 1, …) that was kept; `seed` is that attempt's.
+    /// Absent for v1, whose manifests stay as they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// v2 with a calibration: SHA-256 of the items.csv that set the
+    /// questions' difficulties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_sha256: Option<String>,
 }
 
 /// One question as printed.

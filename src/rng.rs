@@ -7,8 +7,41 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
-/// Name of the algorithm, recorded in every paper.
+/// Name of the first algorithm, recorded in every paper it drew.
 pub const ALGORITHM: &str = "certexam-draw-v1";
+
+/// Name of the parallel-papers algorithm (README, "certexam-draw-v2").
+pub const ALGORITHM_V2: &str = "certexam-draw-v2";
+
+/// Which drawing algorithm a blueprint asks for (`draw = "v1"` or `"v2"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Uniform within each section and category; what every blueprint
+    /// without a `draw` key gets, so old blueprints replay identically.
+    #[default]
+    V1,
+    /// The same difficulty profile on every paper, checked against the
+    /// expected score (parallel papers).
+    V2,
+}
+
+impl Algorithm {
+    /// The name recorded in the paper manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1 => ALGORITHM,
+            Self::V2 => ALGORITHM_V2,
+        }
+    }
+
+    /// The value of the blueprint's `draw` key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V2 => "v2",
+        }
+    }
+}
 
 /// A paper's 32-byte seed: SHA-256 over length-prefixed parts — for each
 /// part, its UTF-8 length as 8 bytes big-endian, then its bytes. The parts
@@ -17,6 +50,21 @@ pub const ALGORITHM: &str = "certexam-draw-v1";
 pub fn derive_seed(master_seed: &str, exam_id: &str, holder: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
     for part in [ALGORITHM, master_seed, exam_id, holder] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+/// The seed of attempt `attempt` (0, 1, …) at a v2 paper: the same
+/// length-prefixed SHA-256 as [`derive_seed`] over five parts,
+/// `certexam-draw-v2`, the master seed, the exam id, the holder and the
+/// attempt number in decimal (`0`, `1`, …). Each attempt depends only on
+/// these, so redrawing one candidate's paper never touches another's.
+pub fn derive_seed_v2(master_seed: &str, exam_id: &str, holder: &str, attempt: u32) -> [u8; 32] {
+    let attempt = attempt.to_string();
+    let mut hasher = Sha256::new();
+    for part in [ALGORITHM_V2, master_seed, exam_id, holder, &attempt] {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part.as_bytes());
     }
@@ -77,6 +125,16 @@ mod tests {
         assert_eq!(
             hex::encode(derive_seed("2026", "CS-CERT-2026Q4", "candidate:E001")),
             "91a1c947a8fdd3d732a1f6dc106c8cbc011a1e29b92a8c15e9837b551b5f2704"
+        );
+        // Computed independently (Python hashlib) from the README's recipe.
+        assert_eq!(
+            hex::encode(derive_seed_v2(
+                "2026",
+                "CS-CERT-2026Q4",
+                "candidate:E001",
+                1
+            )),
+            "e215ea49eee84f7141a1fdd20eb753f0f61b7de9f815664736eac123ebb78a0a"
         );
     }
 

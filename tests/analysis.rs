@@ -298,6 +298,7 @@ fn form(letter: &str, questions: Vec<PaperQuestion>) -> Paper {
             bank_name: "fixture".into(),
             bank_version: "1".into(),
             bank_digest: "0".repeat(64),
+            ..Default::default()
         },
         questions,
     })

@@ -2,21 +2,45 @@
 //! question twice, keys that follow their options, and independence of
 //! each paper from the others.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use certexam::bank::{self, Answer, Bank};
 use certexam::blueprint::{self, Blueprint};
 use certexam::draw::{self, DrawRequest, Holder};
-use certexam::paper::{Candidate, Key};
+use certexam::fairness::Model;
+use certexam::paper::{Candidate, Key, Paper};
+use certexam::rng::Algorithm;
 use proptest::prelude::*;
 
-fn fixture() -> (Bank, Blueprint) {
+/// The fixture blueprints: v1, v2 on difficulty levels, v2 calibrated.
+const BLUEPRINTS: [&str; 3] = [
+    "draw_blueprint.toml",
+    "draw_v2/blueprint.toml",
+    "draw_v2/calibrated.toml",
+];
+
+fn fixture(blueprint: &str) -> (Bank, Blueprint) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let bank = bank::load(&root.join("draw_bank")).bank.unwrap();
-    let (bp, diags) = blueprint::load(&root.join("draw_blueprint.toml"), &bank.categories);
+    let (bp, diags) = blueprint::load(&root.join(blueprint), &bank.categories);
     assert!(diags.is_empty(), "{diags:?}");
     (bank, bp.unwrap())
+}
+
+/// Questions per (section, category, level as v2 counts it) on a paper.
+fn profile(paper: &Paper, model: &Model<'_>) -> BTreeMap<(u32, String, u8), usize> {
+    let mut counts = BTreeMap::new();
+    for q in &paper.content.questions {
+        *counts
+            .entry((
+                q.section,
+                q.category.clone(),
+                model.level(&q.id, q.difficulty),
+            ))
+            .or_default() += 1;
+    }
+    counts
 }
 
 fn candidates(ids: &[String]) -> Vec<Holder> {
@@ -35,14 +59,21 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_rule_holds_for_any_seed(seed in ".{0,12}", ids in proptest::collection::btree_set("[A-Z][0-9]{1,3}", 1..6)) {
-        let (bank, bp) = fixture();
+    fn every_rule_holds_for_any_seed(seed in ".{0,12}", ids in proptest::collection::btree_set("[A-Z][0-9]{1,3}", 1..6), which in 0..BLUEPRINTS.len()) {
+        let (bank, bp) = fixture(BLUEPRINTS[which]);
         let ids: Vec<String> = ids.into_iter().collect();
         let holders = candidates(&ids);
         let seen = HashMap::new();
         let drawn = draw::draw(&DrawRequest { bank: &bank, blueprint: &bp, holders: &holders, master_seed: &seed, seen: &seen }).unwrap();
         prop_assert_eq!(drawn.papers.len(), ids.len());
+        let model = Model::new(bp.calibration.as_ref());
+        let first_profile = profile(&drawn.papers[0], &model);
         for paper in &drawn.papers {
+            prop_assert_eq!(&paper.content.draw.algorithm, bp.draw.name());
+            if bp.draw == Algorithm::V2 {
+                // Parallel papers: the same difficulty profile on every one.
+                prop_assert_eq!(&profile(paper, &model), &first_profile);
+            }
             let mut used = HashSet::new();
             let mut groups = HashSet::new();
             for (number, q) in paper.content.questions.iter().enumerate() {
@@ -77,8 +108,8 @@ proptest! {
     }
 
     #[test]
-    fn unseen_questions_come_first_on_retakes(seed in "[a-z]{1,6}") {
-        let (bank, bp) = fixture();
+    fn unseen_questions_come_first_on_retakes(seed in "[a-z]{1,6}", which in 0..BLUEPRINTS.len()) {
+        let (bank, bp) = fixture(BLUEPRINTS[which]);
         let holders = candidates(&["R1".to_string()]);
         let none = HashMap::new();
         let first = draw::draw(&DrawRequest { bank: &bank, blueprint: &bp, holders: &holders, master_seed: &seed, seen: &none }).unwrap();

@@ -241,6 +241,7 @@ fn test_paper(candidate: &str, name: &str) -> Paper {
             bank_name: "test bank".into(),
             bank_version: "1".into(),
             bank_digest: "bank-digest".into(),
+            ..Default::default()
         },
         questions: vec![
             question(1, 1, "SEC-001", Single, "sec", 4, letters("B"), "CADB"),

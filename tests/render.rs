@@ -424,6 +424,7 @@ fn hostile_paper(holder: &str, lang: &str) -> Paper {
             bank_name: "test".into(),
             bank_version: "1".into(),
             bank_digest: "0".repeat(64),
+            ..Default::default()
         },
         questions,
     })

@@ -14,8 +14,10 @@ use crate::bank::{self, Bank};
 use crate::blueprint::{self, Blueprint};
 use crate::diag::Diagnostic;
 use crate::draw::{self, DrawRequest, Drawn, Holder};
+use crate::fairness::{self, Spread};
 use crate::fsutil;
 use crate::paper::{self, Paper};
+use crate::rng::Algorithm;
 use crate::roster;
 
 /// What to draw, shared by `draw` and `make`.
@@ -64,6 +66,9 @@ struct DrawRecord<'a> {
     format: &'static str,
     tool: String,
     exam: &'a str,
+    /// The drawing algorithm; absent for v1, so that v1 records keep their bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algorithm: Option<&'static str>,
     seed: &'a str,
     inputs: Inputs,
     #[serde(rename = "paper")]
@@ -81,6 +86,9 @@ struct Inputs {
     #[serde(skip_serializing_if = "Option::is_none")]
     forms: Option<u32>,
     avoid_papers: usize,
+    /// SHA-256 of the calibration (items.csv) the blueprint names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration_sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -187,6 +195,14 @@ pub struct Summary {
     pub unchanged: usize,
     pub replaced: usize,
     pub repeats: Vec<String>,
+    /// `certexam-draw-v1` or `certexam-draw-v2`.
+    pub algorithm: &'static str,
+    /// How much the papers' difficulty varies (see `fairness`).
+    pub spread: Spread,
+    /// v2: the difficulty profile every paper has, and the middle-ability
+    /// expected percent every paper is held to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<draw::Profile>,
 }
 
 pub fn run(args: &Args) -> Result<Status> {
@@ -229,10 +245,17 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
             for s in &shortages {
                 eprintln!("error: {s}");
             }
-            eprintln!(
-                "the bank cannot fill this blueprint; add questions, lower the counts or widen the difficulty range in {}. Nothing was written.",
-                args.blueprint.display()
-            );
+            if shortages.iter().any(|s| s.stratum.is_some()) {
+                eprintln!(
+                    "the bank cannot give every paper the same difficulty profile; add questions at the difficulty named, lower the counts, or change the difficulty range in {}. Nothing was written.",
+                    args.blueprint.display()
+                );
+            } else {
+                eprintln!(
+                    "the bank cannot fill this blueprint; add questions, lower the counts or widen the difficulty range in {}. Nothing was written.",
+                    args.blueprint.display()
+                );
+            }
             return Ok(None);
         }
     };
@@ -297,14 +320,18 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
     for r in &repeats {
         eprintln!("note: {r}");
     }
+    let blueprint = &inputs.blueprint;
     let summary = Summary {
-        exam: inputs.blueprint.id.clone(),
+        exam: blueprint.id.clone(),
         papers_dir: papers_dir.clone(),
         papers: papers.len(),
         created: planned.len() - unchanged - changed.len(),
         unchanged,
         replaced: changed.len(),
         repeats,
+        algorithm: blueprint.draw.name(),
+        spread: fairness::spread(&papers, &inputs.bank, blueprint.calibration.as_ref()),
+        profile: (blueprint.draw == Algorithm::V2).then(|| draw::profile(&inputs.bank, blueprint)),
     };
     eprintln!(
         "drew {} paper(s) for {} into {} ({} new, {} unchanged, {} replaced); record in {}",
@@ -316,6 +343,19 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
         summary.replaced,
         record_path.display()
     );
+    eprintln!("{}", summary.spread);
+    if let Some(profile) = &summary.profile {
+        eprintln!(
+            "  {}: every paper has the same difficulty profile; middle-ability expected percent held within {} of {:.1}",
+            summary.algorithm, profile.tolerance, profile.target_percent
+        );
+        if !profile.never_drawn.is_empty() {
+            eprintln!(
+                "  {} question(s) are at a difficulty whose share of their section and category rounds to 0, so no paper gets them (--json lists them)",
+                profile.never_drawn.len()
+            );
+        }
+    }
     Ok(Some(summary))
 }
 
@@ -356,6 +396,7 @@ fn record_toml(
         format: "certexam-draw-record-v1",
         tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
         exam: &inputs.blueprint.id,
+        algorithm: (inputs.blueprint.draw != Algorithm::V1).then(|| inputs.blueprint.draw.name()),
         seed: &args.seed,
         inputs: Inputs {
             bank_name: inputs.bank.name.clone(),
@@ -365,6 +406,11 @@ fn record_toml(
             roster_sha256: args.roster.as_deref().map(sha256_file).transpose()?,
             forms: args.forms,
             avoid_papers: avoided,
+            calibration_sha256: inputs
+                .blueprint
+                .calibration
+                .as_ref()
+                .map(|c| c.sha256.clone()),
         },
         papers: papers
             .iter()

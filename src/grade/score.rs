@@ -652,6 +652,7 @@ mod tests {
                 bank_name: String::new(),
                 bank_version: String::new(),
                 bank_digest: String::new(),
+                ..Default::default()
             },
             questions: sections
                 .iter()
