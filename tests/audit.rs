@@ -390,3 +390,40 @@ fn the_simulated_scores_are_what_certexam_grade_gives_the_same_answers() {
     }
     assert_eq!(graded, expected);
 }
+
+#[test]
+fn the_audit_reports_how_equally_hard_the_simulated_papers_are() {
+    let spread_of = |blueprint: &str, extra: &[&str]| {
+        let mut args = vec![
+            "tests/fixtures/draw_bank",
+            "--blueprint",
+            blueprint,
+            "--papers",
+            "60",
+        ];
+        args.extend_from_slice(extra);
+        let (code, json) = audit_json(&root(), &args);
+        assert_eq!(code, 0, "{json:#}");
+        json["simulation"]["paper_difficulty"].clone()
+    };
+    let sd = |spread: &Value| spread["expected_percent"][1]["sd"].as_f64().unwrap();
+    // v1 papers differ in difficulty; v2 papers share one profile.
+    let v1 = spread_of("tests/fixtures/draw_blueprint.toml", &[]);
+    let v2 = spread_of("tests/fixtures/draw_v2/blueprint.toml", &[]);
+    assert_eq!(v2["papers"], 60);
+    assert_eq!(v2["profiles"], 1, "{v2:#}");
+    assert!(v1["profiles"].as_u64().unwrap() > 1);
+    assert!(sd(&v2) < sd(&v1), "v2 {} against v1 {}", sd(&v2), sd(&v1));
+    assert!(v2["calibration"].is_null());
+    // With item statistics of an earlier sitting, the calibrated questions are named.
+    let calibrated = spread_of(
+        "tests/fixtures/draw_v2/blueprint.toml",
+        &["--calibration", "tests/fixtures/draw_v2/items.csv"],
+    );
+    let ids = calibrated["calibration"]["calibrated"].as_array().unwrap();
+    assert!(ids.iter().any(|id| id == "AS03"), "{calibrated:#}");
+    assert!(
+        !ids.iter().any(|id| id == "AM02"),
+        "a question without answers keeps its level"
+    );
+}

@@ -413,9 +413,16 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
     copy_dir(&root().join("question_bank"), &bank_dir);
     let original = clean_bank(&bank_dir);
     let log1 = original.question("LOG-001").unwrap();
+    // The sheet changes LOG-001's answer to another letter.
+    let old_letter = log1.answer.display();
+    let (new_letter, new_index) = if old_letter == "B" {
+        ("C", 2)
+    } else {
+        ("B", 1)
+    };
     let sheet = format!(
         "ID,题型,分类,难度,题干,选项A,选项B,选项C,选项D,答案\n\
-         LOG-001,单选题,物流与付款,{},{},{},{},{},{},B\n\
+         LOG-001,单选题,物流与付款,{},{},{},{},{},{},{new_letter}\n\
          ,单选题,物流与付款,2,买家问能否指定快递，客服应先查看什么？,店铺合作的快递公司,天气预报,买家等级,商品销量,A\n",
         log1.difficulty,
         log1.stem,
@@ -437,7 +444,10 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
         stderr.contains("changed: LOG-001 (row 2) differs from the bank at qb/logistics.toml:"),
         "{stderr}"
     );
-    assert!(stderr.contains(": answer A → B\n"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(": answer {old_letter} → {new_letter}\n")),
+        "{stderr}"
+    );
     assert!(stderr.contains("1 new, 0 unchanged, 1 changed but not written (use --update)"));
     // The new question is appended; everything before it is untouched, and
     // the source/tags/group the sheet has no column for are not erased.
@@ -458,7 +468,7 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
     assert!(stderr.contains("0 new, 1 unchanged, 1 updated"), "{stderr}");
     let updated = clean_bank(&bank_dir);
     let q = updated.question("LOG-001").unwrap();
-    assert_eq!(q.answer, Answer::Choice(vec![1]));
+    assert_eq!(q.answer, Answer::Choice(vec![new_index]));
     assert_eq!(
         (&q.source, &q.tags, &q.group),
         (&log1.source, &log1.tags, &log1.group)
@@ -470,7 +480,11 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
         .zip(final_text.lines())
         .filter(|(a, b)| a != b)
         .collect();
-    assert_eq!(changed, [("answer = \"A\"", "answer = \"B\"")]);
+    let (was, now) = (
+        format!("answer = \"{old_letter}\""),
+        format!("answer = \"{new_letter}\""),
+    );
+    assert_eq!(changed, [(was.as_str(), now.as_str())]);
 }
 
 #[test]

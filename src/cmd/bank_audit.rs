@@ -12,6 +12,7 @@ use crate::audit::simulate::{Row, Simulation, simulate};
 use crate::audit::{self, BankAudit, Figures};
 use crate::bank::{self, Bank};
 use crate::blueprint::{self, Blueprint};
+use crate::fairness::{self, Calibration, Spread};
 use crate::table::Table;
 
 #[derive(Debug, clap::Args)]
@@ -28,6 +29,12 @@ pub struct Args {
     /// Seed of the simulation (any text); the same seed gives the same table.
     #[arg(long, default_value = "certexam-audit", value_name = "S")]
     pub seed: String,
+    /// Item statistics of earlier sittings (the items.csv `certexam analyze`
+    /// writes): the paper-difficulty spread uses each question's observed
+    /// facility where it has at least 30 answers (default: the blueprint's
+    /// own `calibration`, if any).
+    #[arg(long, value_name = "ITEMS_CSV", requires = "blueprint")]
+    pub calibration: Option<PathBuf>,
     /// Print everything as JSON on stdout, for scripts.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +65,8 @@ struct JsonSimulation<'a> {
     rows: &'a [Row],
     testwise_pass: bool,
     reasons: &'a [String],
+    /// How equally hard the simulated papers are.
+    paper_difficulty: &'a Spread,
 }
 
 pub fn run(args: &Args) -> Result<Status> {
@@ -76,9 +85,23 @@ pub fn run(args: &Args) -> Result<Status> {
             return Ok(Status::Problems);
         }
     };
+    let calibration = match &args.calibration {
+        Some(path) => match Calibration::read(path) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Status::Problems);
+            }
+        },
+        None => None,
+    };
     let simulation = match &args.blueprint {
         Some(path) => match simulated(&bank, path, args) {
-            Some(s) => Some(s),
+            Some((bp, sim)) => {
+                let calibration = calibration.as_ref().or(bp.calibration.as_ref());
+                let spread = fairness::spread(&sim.papers, &bank, calibration);
+                Some((bp, sim, spread))
+            }
             None => return Ok(Status::Problems),
         },
         None => None,
@@ -87,7 +110,7 @@ pub fn run(args: &Args) -> Result<Status> {
     let open = report.open().count();
     let sim_flagged = simulation
         .as_ref()
-        .is_some_and(|(_, s)| !s.flags.is_empty());
+        .is_some_and(|(_, s, _)| !s.flags.is_empty());
     let strict_ok = open == 0 && !report.figures.flagged() && !sim_flagged;
 
     if args.json {
@@ -98,7 +121,7 @@ pub fn run(args: &Args) -> Result<Status> {
             open,
             silenced: report.silenced(),
             figures: &report.figures,
-            simulation: simulation.as_ref().map(|(bp, s)| JsonSimulation {
+            simulation: simulation.as_ref().map(|(bp, s, spread)| JsonSimulation {
                 blueprint: bp.path.display().to_string(),
                 exam: &bp.id,
                 papers: s.papers.len(),
@@ -107,13 +130,19 @@ pub fn run(args: &Args) -> Result<Status> {
                 rows: &s.table,
                 testwise_pass: !s.flags.is_empty(),
                 reasons: &s.flags,
+                paper_difficulty: spread,
             }),
             strict_ok,
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        if let Some((bp, s)) = &simulation {
+        if let Some((bp, s, spread)) = &simulation {
             print!("{}", simulation_text(bp, s));
+            println!();
+            println!("{spread}");
+            if let Some(c) = &spread.calibration {
+                println!("{}", calibration_text(c));
+            }
             println!();
         }
         print!("{}", figures_text(&args.dir, &report));
@@ -349,4 +378,26 @@ fn summary_line(report: &BankAudit, strict_ok: bool, strict: bool) -> String {
         });
     }
     line
+}
+
+fn calibration_text(c: &fairness::CalibrationUse) -> String {
+    let list = |ids: &[String]| -> String {
+        let shown: Vec<&str> = ids.iter().take(20).map(String::as_str).collect();
+        let more = ids.len().saturating_sub(20);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else if shown.is_empty() {
+            "none".to_string()
+        } else {
+            shown.join(", ")
+        }
+    };
+    format!(
+        "  calibrated from {} (at least {} answers): {}\n  too few answers, difficulty level used: {}\n  in the file but not in the bank: {}",
+        c.path.display(),
+        c.min_answers,
+        list(&c.calibrated),
+        list(&c.too_few_answers),
+        list(&c.not_in_bank)
+    )
 }
