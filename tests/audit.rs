@@ -84,7 +84,9 @@ fn each_planted_flaw_is_found_once_at_its_field_and_the_controls_are_clean() {
         ("option-overlap", "P-OO", 110, 19),
         ("all-keys", "P-AK", 121, 10),
         ("absolute-term", "P-TF", 129, 9),
+        // Same seed phrase, and (P-EN4) nearly the same words.
         ("enemy-items", "P-EN2", 148, 8),
+        ("enemy-items", "P-EN4", 167, 8),
     ]
     .iter()
     .map(|(c, q, l, col)| (c.to_string(), q.to_string(), *l, *col))
@@ -99,7 +101,7 @@ fn each_planted_flaw_is_found_once_at_its_field_and_the_controls_are_clean() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["code"] == "enemy-items")
+        .find(|f| f["code"] == "enemy-items" && f["question"] == "P-EN2")
         .unwrap();
     assert!(enemy["message"].as_str().unwrap().contains("P-EN1"));
     assert!(enemy["hint"].as_str().unwrap().contains("group = "));
@@ -134,7 +136,7 @@ fn the_text_report_shows_the_line_with_a_caret_and_what_to_do() {
     assert!(text.contains("= help: ask for the right action instead"));
     assert!(text.contains("length-cue      FLAGGED"), "{text}");
     assert!(
-        text.contains("10 finding(s) in 10 of 15 questions"),
+        text.contains("11 finding(s) in 11 of 17 questions"),
         "{text}"
     );
 }
@@ -162,7 +164,7 @@ fn a_reviewed_finding_is_silenced_by_audit_ok_and_counted() {
     );
     let (_, json) = audit_json(dir.path(), &["bank"]);
     assert_eq!(json["silenced"], 1);
-    assert_eq!(json["open"], 9);
+    assert_eq!(json["open"], 10);
     let ns = json["findings"]
         .as_array()
         .unwrap()
@@ -426,4 +428,66 @@ fn the_audit_reports_how_equally_hard_the_simulated_papers_are() {
         !ids.iter().any(|id| id == "AM02"),
         "a question without answers keeps its level"
     );
+}
+
+mod hostile_text {
+    use certexam::bank::{Answer, Bank, Origin, Question, QuestionType};
+    use proptest::prelude::*;
+
+    fn question(i: usize, stem: String, options: Vec<String>, kind: QuestionType) -> Question {
+        let answer = match kind {
+            QuestionType::TrueFalse => Answer::TrueFalse(i % 2 == 0),
+            QuestionType::Single => Answer::Choice(vec![i % options.len()]),
+            QuestionType::Multiple => Answer::Choice((0..options.len().min(2)).collect()),
+        };
+        Question {
+            id: format!("Q{i}"),
+            kind,
+            category: "c".into(),
+            difficulty: 1 + (i % 5) as u8,
+            stem,
+            options: if kind == QuestionType::TrueFalse {
+                Vec::new()
+            } else {
+                options
+            },
+            answer,
+            explanation: None,
+            source: Some(format!("seeds/x.txt | {}", i % 3)),
+            tags: Vec::new(),
+            group: None,
+            fixed_order: false,
+            audit_ok: Vec::new(),
+            origin: Origin::default(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any text — mixed scripts, combining marks, case changes that
+        /// change byte lengths (İ), punctuation only — is audited without a panic.
+        #[test]
+        fn any_text_is_audited_without_a_panic(
+            texts in proptest::collection::vec("[a-zA-Z0-9 İı\u{0130}ǅ以上都对只要除外不能所有权一定\u{0301}，。！？()\\-]{0,40}", 6..40)
+        ) {
+            let questions: Vec<Question> = texts
+                .chunks(3)
+                .enumerate()
+                .map(|(i, c)| {
+                    let kind = [QuestionType::Single, QuestionType::Multiple, QuestionType::TrueFalse][i % 3];
+                    let options: Vec<String> = (0..3).map(|k| format!("{}{k}", c.get(k % c.len()).cloned().unwrap_or_default())).collect();
+                    question(i, c[0].clone(), options, kind)
+                })
+                .collect();
+            let bank = Bank {
+                root: ".".into(),
+                name: "b".into(),
+                version: "1".into(),
+                categories: Vec::new(),
+                questions,
+            };
+            let report = certexam::audit::audit(&bank);
+            prop_assert_eq!(report.questions, bank.questions.len());
+        }
+    }
 }

@@ -330,7 +330,8 @@ fn negative_stem(stem: &str) -> Option<String> {
             return Some("除".to_string());
         }
     }
-    let lower = stem.to_lowercase();
+    // ASCII lower case keeps every byte offset, so the match can be cut out of the stem.
+    let lower = stem.to_ascii_lowercase();
     lower
         .split(|c: char| !c.is_ascii_alphabetic())
         .find(|w| NEGATIVE_STEM_EN.contains(w))

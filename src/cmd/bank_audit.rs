@@ -23,8 +23,8 @@ pub struct Args {
     /// Simulate test-wise candidates on papers drawn with this blueprint.
     #[arg(long, value_name = "FILE")]
     pub blueprint: Option<PathBuf>,
-    /// How many papers (virtual candidates) to simulate.
-    #[arg(long, default_value_t = 200, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// How many papers (virtual candidates) to simulate (at most 20,000, which keeps memory bounded).
+    #[arg(long, default_value_t = 200, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub papers: u32,
     /// Seed of the simulation (any text); the same seed gives the same table.
     #[arg(long, default_value = "certexam-audit", value_name = "S")]
