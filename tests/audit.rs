@@ -436,7 +436,7 @@ mod hostile_text {
 
     fn question(i: usize, stem: String, options: Vec<String>, kind: QuestionType) -> Question {
         let answer = match kind {
-            QuestionType::TrueFalse => Answer::TrueFalse(i % 2 == 0),
+            QuestionType::TrueFalse => Answer::TrueFalse(i.is_multiple_of(2)),
             QuestionType::Single => Answer::Choice(vec![i % options.len()]),
             QuestionType::Multiple => Answer::Choice((0..options.len().min(2)).collect()),
         };
