@@ -113,6 +113,14 @@ impl fmt::Display for Shortage {
             self.difficulty.1,
             self.in_bank
         )?;
+        self.fmt_reasons(f)?;
+        Ok(())
+    }
+}
+
+impl Shortage {
+    /// Why fewer questions were available than the bank holds.
+    fn fmt_reasons(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.used_earlier > 0 {
             write!(
                 f,
@@ -129,9 +137,7 @@ impl fmt::Display for Shortage {
         }
         Ok(())
     }
-}
 
-impl Shortage {
     /// What makes two shortages the same problem (reported once).
     fn key(&self) -> (&str, &str, Option<u8>) {
         (
@@ -165,20 +171,7 @@ impl Shortage {
             st.level,
             self.in_bank
         )?;
-        if self.used_earlier > 0 {
-            write!(
-                f,
-                ", {} of them already used by an earlier section",
-                self.used_earlier
-            )?;
-        }
-        if self.blocked_by_group > 0 {
-            write!(
-                f,
-                ", {} left out because a question of the same group was already drawn (first on paper {})",
-                self.blocked_by_group, self.holder
-            )?;
-        }
+        self.fmt_reasons(f)?;
         if self.used_earlier == 0 && self.blocked_by_group == 0 {
             write!(f, ", fewer than the {} needed", self.needed)?;
         }
