@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::ledger::{self, Entry};
 use super::store::{self, Copy, StoreError};
 use super::verify::{self, Finding};
-use super::{lock, read_ledger_text};
+use super::{lock, read_ledger_text, record};
 use crate::score_file::ScoreFile;
 use crate::sign::{self, PublicKey};
 
@@ -46,7 +46,7 @@ pub enum AddError {
     #[error(transparent)]
     Read(#[from] verify::ReadError),
     #[error(
-        "the ledger is damaged, so nothing was added (appending would hide the damage):\n  {}\nrun `certexam archive verify` and restore ledger.jsonl from a backup",
+        "the archive is damaged, so nothing was added (appending would hide the damage):\n  {}\nrun `certexam archive verify` and restore what it names (ledger.jsonl or records) from a backup",
         .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
     )]
     Damaged(Vec<Finding>),
@@ -226,6 +226,15 @@ pub fn add(
     }
     if new.is_empty() {
         return Ok(report);
+    }
+    // The chain alone proves nothing against someone who rewrote a line and
+    // recomputed every hash after it: before building on the ledger, every
+    // line must agree with its signed record (only when there is something
+    // to append, so adding a folder again stays cheap).
+    let opened = record::open_chain(archive, Some(key), &chain);
+    let problems: Vec<Finding> = opened.problems().cloned().collect();
+    if !problems.is_empty() {
+        return Err(AddError::Damaged(problems));
     }
     let copies: Vec<Copy<'_>> = new
         .iter()

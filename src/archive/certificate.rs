@@ -79,6 +79,45 @@ pub fn data(entry: &Entry, score: &ScoreFile, issued: &str) -> CertificateData {
     }
 }
 
+/// The PDF creation time of a certificate issued on `issued`: midnight UTC
+/// of that day, so that the same record issued on the same day renders to
+/// the same bytes, and `verify-certificate` can render it again to compare.
+pub fn creation_timestamp(issued: jiff::civil::Date) -> i64 {
+    issued
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_or(0, |z| z.timestamp().as_second())
+}
+
+/// The label before the issue date at the bottom of every certificate.
+pub const ISSUED_LABEL: &str = "签发日期 Issued:";
+
+/// The issue date printed on a certificate (see [`ISSUED_LABEL`]).
+pub fn issued_in(text: &str) -> Option<jiff::civil::Date> {
+    let after = &text[text.find(ISSUED_LABEL)? + ISSUED_LABEL.len()..];
+    after.trim_start().get(..10)?.parse().ok()
+}
+
+/// The lines that differ between a certificate's text and the text of the
+/// certificate the archive would print (both as `pdftotext` reads them):
+/// `(line number, found, expected)`, blank lines and surrounding spaces
+/// ignored; empty when they are the same.
+pub fn text_differences(found: &str, expected: &str) -> Vec<(usize, String, String)> {
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let (found, expected) = (lines(found), lines(expected));
+    (0..found.len().max(expected.len()))
+        .filter_map(|i| {
+            let f = found.get(i).cloned().unwrap_or_default();
+            let x = expected.get(i).cloned().unwrap_or_default();
+            (f != x).then_some((i + 1, f, x))
+        })
+        .collect()
+}
+
 /// The text the QR code holds: the fingerprint, labelled.
 pub fn qr_text(data: &CertificateData) -> String {
     format!("certexam-record sha256:{}", data.fingerprint)
@@ -237,6 +276,17 @@ pub fn pdf_text(pdf: &Path) -> Result<String, CertError> {
         });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The text of PDF bytes (a certificate rendered again), as `pdftotext` reads it.
+pub fn pdf_bytes_text(bytes: &[u8]) -> Result<String, CertError> {
+    let mut temp = tempfile::Builder::new()
+        .prefix("certexam-certificate-")
+        .suffix(".pdf")
+        .tempfile()
+        .map_err(io("create a temporary file in", &std::env::temp_dir()))?;
+    std::io::Write::write_all(&mut temp, bytes).map_err(io("write", temp.path()))?;
+    pdf_text(temp.path())
 }
 
 /// Candidate fingerprints in a certificate's text: runs of exactly

@@ -9,13 +9,13 @@ pub mod export;
 pub mod ledger;
 pub mod lock;
 pub mod query;
+pub mod record;
 pub mod store;
 pub mod verify;
 
 use std::path::Path;
 
-use ledger::Entry;
-use verify::{Finding, ReadError};
+use verify::ReadError;
 
 /// The ledger's text; an archive folder without a ledger yet is empty.
 pub fn read_ledger_text(archive: &Path) -> Result<String, ReadError> {
@@ -25,34 +25,4 @@ pub fn read_ledger_text(archive: &Path) -> Result<String, ReadError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && archive.is_dir() => Ok(String::new()),
         Err(error) => Err(ReadError { path, error }),
     }
-}
-
-/// The ledger's entries as read, for queries and exports, with the
-/// problems of its chain (the records themselves are not checked here;
-/// that is `archive verify`).
-#[derive(Clone, Debug)]
-pub struct Ledger {
-    /// Entries on the chain, in ledger order.
-    pub entries: Vec<Entry>,
-    pub problems: Vec<Finding>,
-}
-
-/// Reads the ledger of an existing archive folder.
-pub fn read(archive: &Path) -> Result<Ledger, ReadError> {
-    if !archive.is_dir() {
-        return Err(ReadError {
-            path: archive.to_path_buf(),
-            error: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no such archive folder (create one with `certexam archive add`)",
-            ),
-        });
-    }
-    let text = read_ledger_text(archive)?;
-    let (lines, cut_short) = ledger::parse(&text);
-    let (chain, problems) = verify::check_chain(&lines, cut_short);
-    Ok(Ledger {
-        entries: chain.into_iter().map(|(_, e)| e.clone()).collect(),
-        problems,
-    })
 }
