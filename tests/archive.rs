@@ -1393,3 +1393,175 @@ fn a_certificate_showing_another_name_over_a_genuine_fingerprint_is_not_valid() 
         keyless.stdout
     );
 }
+
+/// `archive add` of `folder` under a file-size limit of `limit` bytes, as a
+/// full disk behaves: with `crash`, the process dies at the limit (like a
+/// power cut mid-write); without, the write fails and the add goes on.
+fn add_with_size_limit(d: &Path, folder: &str, limit: u64, crash: bool) -> Run {
+    let trap = if crash { "" } else { "trap '' XFSZ; " };
+    let script = format!(
+        "{trap}exec prlimit --fsize={limit} -- \"$0\" archive add --archive hr --pubkey proctor.pub {folder}"
+    );
+    let out = Command::new("sh")
+        .current_dir(d)
+        .env("CERTEXAM_NOW", NOW)
+        .args(["-c", &script, env!("CARGO_BIN_EXE_certexam")])
+        .output()
+        .expect("sh and prlimit (util-linux) are needed for this test");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An archive whose ledger is longer than a score file (so that a size
+/// limit just above the ledger stops the append, not the record copies),
+/// and a folder `more` with one record more than it holds.
+fn big_archive() -> tempfile::TempDir {
+    let dir = archived();
+    let d = dir.path();
+    many_records(40, &d.join("bulk"));
+    let add = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "bulk",
+        ],
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    many_records(41, &d.join("more"));
+    let ledger = fs::metadata(d.join("hr/ledger.jsonl")).unwrap().len();
+    let record = fs::metadata(d.join(format!("more/{EXAM}/C0040.score.toml")))
+        .unwrap()
+        .len();
+    assert!(record + 200 < ledger, "ledger {ledger}, record {record}");
+    dir
+}
+
+#[test]
+fn a_full_disk_during_add_leaves_the_ledger_exactly_as_it_was() {
+    let dir = big_archive();
+    let d = dir.path();
+    let before = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    let full = add_with_size_limit(d, "more", before.len() as u64 + 100, false);
+    assert_eq!(full.code, 2, "{}", full.stderr);
+    assert!(
+        full.stderr
+            .contains("cannot append to hr/ledger.jsonl; it was cut back to what it held before"),
+        "{}",
+        full.stderr
+    );
+    assert_eq!(fs::read(d.join("hr/ledger.jsonl")).unwrap(), before);
+    assert!(
+        !d.join(format!("hr/records/{EXAM}/C0040/C0040.score.toml"))
+            .exists()
+    );
+    assert!(!d.join("hr/.add-journal.json").exists());
+    assert_eq!(verify(d).code, 0);
+    // Space freed: the same add just works.
+    let again = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("C0040"), "{}", again.stdout);
+    assert_eq!(verify(d).code, 0);
+}
+
+#[test]
+fn an_add_killed_mid_append_is_undone_by_the_next_add() {
+    let dir = big_archive();
+    let d = dir.path();
+    let before = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    let crashed = add_with_size_limit(d, "more", before.len() as u64 + 100, true);
+    assert_ne!(crashed.code, 0);
+    let torn = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    assert_eq!(torn.len(), before.len() + 100, "half a line was appended");
+    assert!(d.join("hr/.add-journal.json").exists());
+    let stale = d.join(format!("hr/records/{EXAM}/E001/.E001.score.toml.x1y2.tmp"));
+    fs::write(&stale, "cut short").unwrap();
+    // Without the journal's undo, every later add and certificate would refuse.
+    let next = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert!(
+        next.stderr.contains(
+            "undid an `archive add` that was cut short: 100 byte(s) cut off the end of ledger.jsonl, 2 record file(s) it had copied removed"
+        ),
+        "{}",
+        next.stderr
+    );
+    assert!(
+        next.stderr
+            .contains("removed 1 temporary file(s) left in records/ by a write that was cut short"),
+        "{}",
+        next.stderr
+    );
+    assert!(next.stdout.contains("C0040"), "{}", next.stdout);
+    assert!(!stale.exists());
+    let run = verify(d);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_ledger_or_records_folder_that_is_a_symlink_is_refused() {
+    let dir = archived();
+    let d = dir.path();
+    fs::rename(d.join("hr/ledger.jsonl"), d.join("elsewhere.jsonl")).unwrap();
+    std::os::unix::fs::symlink(d.join("elsewhere.jsonl"), d.join("hr/ledger.jsonl")).unwrap();
+    many_records(1, &d.join("more"));
+    let add = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(add.code, 2, "{}", add.stderr);
+    assert!(
+        add.stderr
+            .contains("cannot read hr/ledger.jsonl: it is a symbolic link"),
+        "{}",
+        add.stderr
+    );
+    fs::remove_file(d.join("hr/ledger.jsonl")).unwrap();
+    fs::rename(d.join("elsewhere.jsonl"), d.join("hr/ledger.jsonl")).unwrap();
+    fs::rename(d.join("hr/records"), d.join("records-elsewhere")).unwrap();
+    std::os::unix::fs::symlink(d.join("records-elsewhere"), d.join("hr/records")).unwrap();
+    let run = verify(d);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hr/records: it is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+}

@@ -6,6 +6,7 @@
 pub mod add;
 pub mod certificate;
 pub mod export;
+pub mod journal;
 pub mod ledger;
 pub mod lock;
 pub mod query;
@@ -17,8 +18,26 @@ use std::path::Path;
 
 use verify::ReadError;
 
+/// Refuses an archive whose ledger or records folder is a symbolic link:
+/// whoever set it could point the archive's writes and reads elsewhere.
+pub fn check_no_symlinks(archive: &Path) -> Result<(), ReadError> {
+    for name in [ledger::FILE, store::RECORDS] {
+        let path = archive.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ReadError {
+                path,
+                error: std::io::Error::other(
+                    "it is a symbolic link; an archive keeps its ledger and records itself: replace the link with the real file or folder",
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The ledger's text; an archive folder without a ledger yet is empty.
 pub fn read_ledger_text(archive: &Path) -> Result<String, ReadError> {
+    check_no_symlinks(archive)?;
     let path = archive.join(ledger::FILE);
     match std::fs::read_to_string(&path) {
         Ok(t) => Ok(t),
