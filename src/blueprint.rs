@@ -74,12 +74,9 @@ const SECTION_KEYS: &[&str] = &[
     "count",
 ];
 
-/// Whether an exam id is `[A-Za-z0-9._-]{1,64}`.
+/// Whether an exam id can be a folder name everywhere (see [`crate::ids`]).
 pub fn valid_exam_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    crate::ids::check(id).is_ok()
 }
 
 /// Reads and checks a blueprint against the bank's categories. Returns the
@@ -116,7 +113,7 @@ fn parse(
                 id.span.clone(),
                 format!("exam id `{}` is not allowed", id.value),
             )
-            .with_hint("use 1–64 letters, digits, `.`, `_` or `-`, e.g. \"CS-CERT-2026Q4\""),
+            .with_hint(format!("{}; e.g. \"CS-CERT-2026Q4\"", crate::ids::RULE)),
         );
     }
     let title = f.required_string("title", "\"网店客服上岗认证考试\"", diags);

@@ -18,6 +18,7 @@ pub mod diag;
 pub mod draw;
 pub mod fsutil;
 pub mod grade;
+pub mod ids;
 pub mod paper;
 pub mod parallel;
 pub mod render;

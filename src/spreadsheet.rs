@@ -84,6 +84,19 @@ pub fn excel_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How many characters of a user's value a message quotes.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// A value as a message quotes it: at most [`EXCERPT_CHARS`] characters,
+/// with `…` and the full length when cut, so that a huge cell never ends up
+/// whole in an error message.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.into(),
+        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()).into(),
+    }
+}
+
 /// [`excel_safe`] applied to every cell of a CSV record.
 pub fn excel_safe_record<T: AsRef<str>>(record: impl IntoIterator<Item = T>) -> Vec<String> {
     record

@@ -365,9 +365,43 @@ fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
     );
     for expected in [
         format!("error: candidate id `E001` is listed twice\n  --> {path}:3\n"),
-        format!("error: candidate id `../x` is not allowed\n  --> {path}:4\n"),
+        format!("error: candidate id `../x` is not allowed: it contains `/`\n  --> {path}:4\n"),
         format!("error: candidate `E004` has an empty name\n  --> {path}:5\n"),
         format!("error: row has 3 fields, the header has 2\n  --> {path}:6\n"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn ids_that_vanish_or_collide_on_some_system_are_refused_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, path) = refused_roster(
+        dir.path(),
+        "id,name\nE001,张三\n.hidden,李四\ne001,王五\nCON,赵六\nLPT1.txt,孙七\nfoo.,周八\naux,吴九\n",
+    );
+    for expected in [
+        format!(
+            "error: candidate id `.hidden` is not allowed: it starts with `.` (a file name starting with a dot is hidden)\n  --> {path}:3\n"
+        ),
+        format!(
+            "error: candidate id `e001` differs from `E001` only by letter case; Windows and macOS would keep one file for both\n  --> {path}:4\n"
+        ),
+        format!(
+            "error: candidate id `CON` is not allowed: `CON` is a device name on Windows, not a file name\n  --> {path}:5\n"
+        ),
+        format!(
+            "error: candidate id `LPT1.txt` is not allowed: `LPT1.txt` is a device name on Windows, not a file name\n  --> {path}:6\n"
+        ),
+        format!(
+            "error: candidate id `foo.` is not allowed: it ends with a dot, which Windows drops\n  --> {path}:7\n"
+        ),
+        format!(
+            "error: candidate id `aux` is not allowed: `aux` is a device name on Windows, not a file name\n  --> {path}:8\n"
+        ),
     ] {
         assert!(
             stderr.contains(&expected),
