@@ -167,13 +167,27 @@ fn parse(
         .is_none_or(|b| b.value);
     let shuffle_options = f.boolean("shuffle_options", diags).is_none_or(|b| b.value);
     let valid_months = f.integer("valid_months", diags).and_then(|m| {
-        positive_u32(
+        let months = positive_u32(
             file,
             &m,
             "valid_months",
             "how many months a pass is valid, e.g. 24",
             diags,
-        )
+        )?;
+        if months > crate::paper::MAX_VALID_MONTHS {
+            diags.push(
+                file.error(
+                    m.span.clone(),
+                    format!(
+                        "`valid_months` = {months} is more than {} (100 years)",
+                        crate::paper::MAX_VALID_MONTHS
+                    ),
+                )
+                .with_hint("give how many months a pass is valid, e.g. 24; leave it out for a pass that never expires"),
+            );
+            return None;
+        }
+        Some(months)
     });
 
     let sections_raw = f.tables("section", diags);

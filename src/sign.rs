@@ -75,6 +75,8 @@ impl PublicKey {
 pub struct SecretKey {
     inner: minisign::SecretKey,
     public: PublicKey,
+    /// Whether the key file needs a password.
+    encrypted: bool,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -108,9 +110,11 @@ impl SecretKey {
         }
         let boxed =
             minisign::SecretKeyBox::from_string(&text).map_err(|e| not_key(e.to_string()))?;
+        let mut encrypted = false;
         let inner = match boxed.clone().into_unencrypted_secret_key() {
             Ok(sk) => sk,
             Err(e) if e.to_string().contains("encrypted") => {
+                encrypted = true;
                 let password = password()?;
                 boxed.into_secret_key(Some(password)).map_err(|e| {
                     if e.to_string().contains("Wrong password") {
@@ -136,7 +140,13 @@ impl SecretKey {
                 inner: public,
                 key_id,
             },
+            encrypted,
         })
+    }
+
+    /// Whether the key file was protected by a password.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
 
     pub fn public(&self) -> &PublicKey {
@@ -160,6 +170,29 @@ impl SecretKey {
         )
         .expect("signing in memory with an unlocked key cannot fail")
         .into_string()
+    }
+}
+
+/// Who else may read a key file, when someone may: `"its group"`,
+/// `"every user"`. An unencrypted secret key readable by others lets them
+/// sign in the proctor's name.
+pub fn readable_by_others(path: &Path) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o004 != 0 {
+            Some("every user")
+        } else if mode & 0o040 != 0 {
+            Some("its group")
+        } else {
+            None
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -252,6 +285,8 @@ pub enum VerifyError {
     CommentMismatch { found: String },
     #[error("the file name does not match its content (it should be {expected})")]
     Renamed { expected: String },
+    #[error("signed, but its figures do not add up: {0} (a fault of the program that signed it)")]
+    Arithmetic(String),
 }
 
 /// What is wrong with the shape of a `.minisig` file.
@@ -385,6 +420,9 @@ pub fn verify_score_bytes(
         return Err(VerifyError::Renamed {
             expected: score.file_name(),
         });
+    }
+    if let Some(problem) = score.arithmetic_problem() {
+        return Err(VerifyError::Arithmetic(problem));
     }
     Ok(score)
 }

@@ -652,3 +652,43 @@ fn an_independent_reimplementation_draws_the_same_papers() {
         );
     }
 }
+
+#[test]
+fn a_validity_beyond_a_hundred_years_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("examples/blueprint.toml")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("valid_months"))
+        .unwrap()
+        + 1;
+    let blueprint = dir.path().join("blueprint.toml");
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("valid_months") {
+                "valid_months = 4000000000".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(&blueprint, edited.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    let assert = certexam()
+        .args(["draw", "--blueprint"])
+        .arg(&blueprint)
+        .args(["--roster", "examples/roster.csv", "--seed", "x", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "error: `valid_months` = 4000000000 is more than 1200 (100 years)\n  --> {}:{line}:16\n",
+            blueprint.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

@@ -601,7 +601,11 @@ pub fn valid_until(exam_date: Option<&str>, graded_at: Timestamp, months: u32) -
     let base = exam_date
         .and_then(|d| d.parse::<jiff::civil::Date>().ok())
         .unwrap_or_else(|| crate::clock::utc_date(graded_at));
-    base.checked_add(jiff::Span::new().months(i64::from(months)))
+    // `try_months`: jiff panics on a span beyond its range (manifests are
+    // checked against `MAX_VALID_MONTHS`, but this must never be the panic).
+    jiff::Span::new()
+        .try_months(i64::from(months))
+        .and_then(|span| base.checked_add(span))
         .ok()
         .map(|d| d.to_string())
 }
