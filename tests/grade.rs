@@ -1539,7 +1539,8 @@ fn write_doctored_paper(d: &Path, edit: impl FnOnce(&mut PaperContent)) {
 
 #[test]
 fn a_manifest_with_a_recomputed_digest_but_impossible_content_is_refused_not_a_panic() {
-    let cases: [(fn(&mut PaperContent), &str); 5] = [
+    type Edit = fn(&mut PaperContent);
+    let cases: [(Edit, &str); 5] = [
         (
             |c| c.questions[0].section = 0,
             "question 1 names section 0, but the paper has 3 section(s)",
