@@ -84,6 +84,17 @@ pub fn excel_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The UTF-8 byte-order mark. Excel on Chinese Windows opens a CSV file
+/// without it as GBK and shows Chinese names as mojibake.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV writer for a report people open in Excel: the bytes start with
+/// [`BOM`]. (CSV printed to stdout for scripts has none.) Write its cells
+/// through [`excel_safe_record`].
+pub fn report_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(BOM.to_vec())
+}
+
 /// How many characters of a user's value a message quotes.
 pub const EXCERPT_CHARS: usize = 40;
 

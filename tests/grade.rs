@@ -92,7 +92,14 @@ fn read_score(path: &Path) -> ScoreFile {
 }
 
 fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    // Reports for people start with a UTF-8 byte-order mark, for Excel.
+    let bytes = fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "{} has no BOM",
+        path.display()
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let header = reader.headers().unwrap().clone();
     reader
         .records()

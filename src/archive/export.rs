@@ -140,13 +140,11 @@ pub fn rows(records: &[Record], lang: Lang, on: Date) -> (Vec<&'static str>, Vec
     (header, rows)
 }
 
-/// CSV bytes. Chinese headers come with a UTF-8 byte-order mark so that
-/// Excel on a Chinese Windows opens the file as UTF-8.
-pub fn csv(header: &[&str], rows: &[Vec<Cell>], lang: Lang) -> Vec<u8> {
-    let mut out = Vec::new();
-    if lang == Lang::Zh {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
+/// CSV bytes, starting with a UTF-8 byte-order mark in either language (the
+/// names are Chinese either way) so that Excel on a Chinese Windows opens
+/// the file as UTF-8.
+pub fn csv(header: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let out = crate::spreadsheet::BOM.to_vec();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
@@ -228,7 +226,7 @@ mod tests {
         let entries = [entry(1, 1, false), entry(2, 2, true)];
         let on: Date = "2027-01-01".parse().unwrap();
         let (header, rows) = rows(&entries, Lang::En, on);
-        let text = String::from_utf8(csv(&header, &rows, Lang::En)).unwrap();
+        let text = String::from_utf8(csv(&header, &rows)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("seq,added_at,exam,candidate,name,"));
@@ -252,7 +250,7 @@ mod tests {
             Lang::Zh,
             "2027-01-01".parse().unwrap(),
         );
-        let text = String::from_utf8(csv(&header, &rows, Lang::Zh)).unwrap();
+        let text = String::from_utf8(csv(&header, &rows)).unwrap();
         assert!(
             text.starts_with("\u{feff}序号,入档时间,考试编号,考号,姓名"),
             "{text}"

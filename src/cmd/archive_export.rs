@@ -73,7 +73,7 @@ pub fn run(args: &Args) -> Result<Status> {
     };
     let (header, rows) = export::rows(&opened.records, lang, on);
     let bytes = match format {
-        Format::Csv => export::csv(&header, &rows, lang),
+        Format::Csv => export::csv(&header, &rows),
         Format::Xlsx => export::xlsx(&header, &rows, lang)
             .with_context(|| format!("cannot make the workbook {}", args.out.display()))?,
     };
