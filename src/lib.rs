@@ -11,6 +11,7 @@ pub mod archive;
 pub mod bank;
 pub mod bankio;
 pub mod blueprint;
+pub mod cleanup;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -164,7 +164,7 @@ fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CertErr
 pub struct Renderer {
     typst: Typst,
     font_paths: Vec<PathBuf>,
-    build: tempfile::TempDir,
+    build: crate::cleanup::BuildDir,
 }
 
 impl Renderer {
@@ -181,14 +181,12 @@ impl Renderer {
                 families.cjk().into_iter().map(String::from).collect(),
             ));
         }
-        let build = tempfile::Builder::new()
-            .prefix("certexam-certificate-")
-            .tempdir()
+        let build = crate::cleanup::BuildDir::new()
             .map_err(io("create a build folder in", &std::env::temp_dir()))?;
         let root = build.path();
         let write = |name: &str, text: &str| {
             let path = root.join(name);
-            std::fs::write(&path, text).map_err(io("write", &path))
+            crate::cleanup::write_private(&path, text.as_bytes()).map_err(io("write", &path))
         };
         write("certificate.typ", TEMPLATE)?;
         write("fonts.json", &usable_fonts(&families, &seen))?;
@@ -214,10 +212,11 @@ impl Renderer {
         let mut data = data.clone();
         data.qr = format!("/job{job}/qr.svg");
         let qr = dir.join("qr.svg");
-        std::fs::write(&qr, render::qr_svg(&qr_text(&data))).map_err(io("write", &qr))?;
+        crate::cleanup::write_private(&qr, render::qr_svg(&qr_text(&data)).as_bytes())
+            .map_err(io("write", &qr))?;
         let json = dir.join("data.json");
         let text = serde_json::to_vec_pretty(&data).expect("certificate data serializes");
-        std::fs::write(&json, text).map_err(io("write", &json))?;
+        crate::cleanup::write_private(&json, &text).map_err(io("write", &json))?;
         let pdf = dir.join("certificate.pdf");
         let inputs = [("data", format!("/job{job}/data.json"))];
         self.typst.compile_with(
