@@ -799,7 +799,7 @@ fn build_folders_are_owner_only_and_termination_stops_typst_and_removes_them() {
     fs::set_permissions(&typst, fs::Permissions::from_mode(0o755)).unwrap();
     let tmp = d.join("tmp");
     fs::create_dir(&tmp).unwrap();
-    let mut child = Process::new(env!("CARGO_BIN_EXE_certexam"))
+    let child = Process::new(env!("CARGO_BIN_EXE_certexam"))
         .current_dir(root())
         .env("TMPDIR", &tmp)
         .arg("render")
