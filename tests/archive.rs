@@ -1282,9 +1282,13 @@ fn forge_certificate(d: &Path, data: &serde_json::Value, extra: &str, out: &Path
         .args(["--input", "data=/data.json"])
         .arg(forge.join("certificate.typ"))
         .arg(out)
-        .status()
+        .output()
         .expect("typst is needed for this test: run scripts/setup.sh");
-    assert!(status.success());
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 #[test]
