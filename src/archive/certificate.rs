@@ -97,25 +97,57 @@ pub fn issued_in(text: &str) -> Option<jiff::civil::Date> {
     after.trim_start().get(..10)?.parse().ok()
 }
 
+/// A line in which a certificate's text differs from the certificate the
+/// archive renders for its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// A line of the certificate (numbered as in its text) that the
+    /// archive's certificate does not have.
+    Extra { line: usize, text: String },
+    /// A line of the archive's certificate that the certificate lacks.
+    Missing { text: String },
+}
+
 /// The lines that differ between a certificate's text and the text of the
-/// certificate the archive would print (both as `pdftotext` reads them):
-/// `(line number, found, expected)`, blank lines and surrounding spaces
-/// ignored; empty when they are the same.
-pub fn text_differences(found: &str, expected: &str) -> Vec<(usize, String, String)> {
+/// certificate the archive would print (both as `pdftotext` reads them),
+/// as a line diff (longest common subsequence); blank lines and runs of
+/// spaces are ignored. Empty when they are the same.
+pub fn text_differences(found: &str, expected: &str) -> Vec<Difference> {
     let lines = |t: &str| -> Vec<String> {
         t.lines()
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|l| !l.is_empty())
             .collect()
     };
-    let (found, expected) = (lines(found), lines(expected));
-    (0..found.len().max(expected.len()))
-        .filter_map(|i| {
-            let f = found.get(i).cloned().unwrap_or_default();
-            let x = expected.get(i).cloned().unwrap_or_default();
-            (f != x).then_some((i + 1, f, x))
-        })
-        .collect()
+    let (a, b) = (lines(found), lines(expected));
+    // lcs[i][j]: length of the common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(Difference::Missing { text: b[j].clone() });
+            j += 1;
+        } else {
+            out.push(Difference::Extra {
+                line: i + 1,
+                text: a[i].clone(),
+            });
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The text the QR code holds: the fingerprint, labelled.
@@ -314,5 +346,28 @@ mod tests {
         let text = "证书指纹 Fingerprint 3f9a1c0b7d2e4f68\nSHA-256: 3f9a1c0b7d2e4f68aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nCS-CERT-2026Q4 20260101";
         assert_eq!(fingerprints_in(text), ["3f9a1c0b7d2e4f68"]);
         assert!(fingerprints_in("ABCDEF0123456789").is_empty());
+    }
+
+    #[test]
+    fn a_changed_and_an_added_line_are_named() {
+        let expected = "证 书\n兹证明 张三\n\nfingerprint 1\n";
+        let found = "张三 E001\n证 书\n兹证明  李四\nfingerprint 1\n";
+        assert_eq!(
+            text_differences(found, expected),
+            [
+                Difference::Extra {
+                    line: 1,
+                    text: "张三 E001".into()
+                },
+                Difference::Missing {
+                    text: "兹证明 张三".into()
+                },
+                Difference::Extra {
+                    line: 3,
+                    text: "兹证明 李四".into()
+                },
+            ]
+        );
+        assert!(text_differences(expected, expected).is_empty());
     }
 }

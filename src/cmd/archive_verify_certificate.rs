@@ -139,10 +139,15 @@ pub fn run(args: &Args) -> Result<Status> {
                             "its text is not what the archive prints for this record ({} line(s) differ):",
                             differences.len()
                         ));
-                        for (line, found, expected) in differences {
-                            problems.push(format!(
-                                "  line {line}: the certificate has `{found}`, the archive's has `{expected}`"
-                            ));
+                        for d in differences {
+                            problems.push(match d {
+                                certificate::Difference::Extra { line, text } => {
+                                    format!("  only on the certificate (its line {line}): `{text}`")
+                                }
+                                certificate::Difference::Missing { text } => {
+                                    format!("  missing from the certificate: `{text}`")
+                                }
+                            });
                         }
                     }
                 }
