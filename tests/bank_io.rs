@@ -952,3 +952,125 @@ answer = "A"
     assert_eq!(copy.questions[0].digest(), original.questions[0].digest());
     assert_eq!(copy.questions[0].options[3], "'引号'");
 }
+
+// ---- Memory bombs (issue 16): refused before anything big is allocated.
+
+/// A workbook of two cells, A1 and XFD1048576: tiny on disk, but its used
+/// range is 1,048,576 × 16,384 cells, which calamine would allocate at once.
+fn sparse_bomb(path: &Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "题型").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
+    let tmp = tempfile::tempdir().unwrap();
+    sparse_bomb(&tmp.path().join("bomb.xlsx"));
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "bomb.xlsx", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "bomb.xlsx sheet sheet1: its cells span 1048576 rows × 16384 columns (17179869184 cells); at most 2000000 cells are read"
+        ),
+        "{stderr}"
+    );
+}
+
+/// `workbook` with its shared strings replaced by one string of `len` bytes.
+fn with_huge_cell(workbook: &Path, out: &Path, len: usize) {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(fs::File::open(workbook).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(fs::File::create(out).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut entry = zin.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        zout.start_file(name.as_str(), options).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            zout.write_all(
+                br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
+            )
+            .unwrap();
+            let chunk = vec![b'A'; 1 << 20];
+            for _ in 0..len / chunk.len() {
+                zout.write_all(&chunk).unwrap();
+            }
+            zout.write_all(b"</t></si></sst>").unwrap();
+        } else {
+            zout.write_all(&bytes).unwrap();
+        }
+    }
+    zout.finish().unwrap();
+}
+
+#[test]
+fn a_workbook_with_a_cell_of_70_mb_is_refused_and_never_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().write_string(0, 0, "题型").unwrap();
+    book.save(&small).unwrap();
+    with_huge_cell(&small, &tmp.path().join("huge.xlsx"), 70 << 20);
+    let size = fs::metadata(tmp.path().join("huge.xlsx")).unwrap().len();
+    assert!(size < 1 << 20, "{size}");
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "huge.xlsx", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("huge.xlsx holds the part xl/sharedStrings.xml of 73 MB when unpacked; at most 64 MB is read"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 1000, "{} bytes of messages", stderr.len());
+}
+
+#[test]
+fn a_csv_cell_longer_than_excel_allows_is_refused_with_an_excerpt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "题".repeat(40_000);
+    fs::write(
+        tmp.path().join("sheet.csv"),
+        format!("题型,题干,答案\n单选,{long},A\n"),
+    )
+    .unwrap();
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "sheet.csv", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("sheet.csv row 2, column B: the cell holds 40000 characters; Excel keeps at most 32767 in a cell"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 1000, "{} bytes of messages", stderr.len());
+}
+
+#[test]
+fn a_sheet_file_of_100_mb_is_refused_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = fs::File::create(tmp.path().join("big.csv")).unwrap();
+    f.set_len(100_000_000).unwrap();
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "big.csv", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big.csv is 100 MB; a sheet certexam reads is at most 32 MB"),
+        "{stderr}"
+    );
+}

@@ -692,3 +692,23 @@ fn a_validity_beyond_a_hundred_years_is_refused_at_its_line() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_roster_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "name").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(&roster).unwrap();
+    let out = dir.path().join("out");
+    let assert = draw_example(&out, &roster, "x").code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("its cells span 1048576 rows × 16384 columns"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
