@@ -751,7 +751,10 @@ mod tests {
             </sheetData></worksheet>"#;
         // B2 … B5 (the second cell of row 5 has no `r`: column B): 4 rows × 1… 2 columns.
         assert_eq!(used_span(&xml[..]).unwrap(), (4, 2));
-        assert_eq!(excerpt(&"x".repeat(50)), format!("{}… (50 characters)", "x".repeat(40)));
+        assert_eq!(
+            excerpt(&"x".repeat(50)),
+            format!("{}… (50 characters)", "x".repeat(40))
+        );
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(27), "AB");
     }

@@ -689,7 +689,7 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
                 Some(field),
                 format!(
                     "the cell shows the Excel error {}",
-                    crate::spreadsheet::excerpt(&cell.to_string())
+                    crate::spreadsheet::excerpt(cell)
                 ),
                 "fix the formula in that cell, or paste the values (Paste Special → Values)",
             );
@@ -956,7 +956,7 @@ fn choice_answer(
                 Some(Field::Answer),
                 format!(
                     "the answer \"{}\" has `{}`, which is not an option letter",
-                    crate::spreadsheet::excerpt(&cell.to_string()),
+                    crate::spreadsheet::excerpt(cell),
                     crate::spreadsheet::excerpt(&c.to_string())
                 ),
                 "write the letters of the correct options, e.g. B or ACD",
@@ -1000,7 +1000,7 @@ fn choice_answer(
         (QuestionType::Single, n) => {
             check.reject(
                 Some(Field::Answer),
-                format!("a single-choice question (单选题) needs exactly one correct letter, \"{}\" has {n}", crate::spreadsheet::excerpt(&cell.to_string())),
+                format!("a single-choice question (单选题) needs exactly one correct letter, \"{}\" has {n}", crate::spreadsheet::excerpt(cell)),
                 "give one letter, or set 题型 to 多选题",
             );
             return None;
@@ -1008,7 +1008,7 @@ fn choice_answer(
         (_, n) => {
             check.reject(
                 Some(Field::Answer),
-                format!("a multiple-choice question (多选题) needs two or more correct letters, \"{}\" has {n}", crate::spreadsheet::excerpt(&cell.to_string())),
+                format!("a multiple-choice question (多选题) needs two or more correct letters, \"{}\" has {n}", crate::spreadsheet::excerpt(cell)),
                 "give at least two letters, or set 题型 to 单选题",
             );
             return None;
