@@ -590,6 +590,10 @@ fn parse_xml(text: &str) -> Node {
                 let text = t.xml10_content();
                 stack.last_mut().unwrap().text.push_str(&text);
             }
+            Event::CData(c) => {
+                let text: &str = &c;
+                stack.last_mut().unwrap().text.push_str(text);
+            }
             Event::GeneralRef(r) => {
                 let text = match r.resolve_char_ref().unwrap() {
                     Some(c) => c.to_string(),
@@ -1073,4 +1077,128 @@ fn a_sheet_file_of_100_mb_is_refused_before_it_is_read() {
         stderr.contains("big.csv is 100 MB; a sheet certexam reads is at most 32 MB"),
         "{stderr}"
     );
+}
+
+/// A bank folder with one category and the questions given (TOML text).
+fn bank_with(dir: &Path, category_title: &str, questions: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("bank.toml"),
+        format!(
+            "name = \"t\"\nversion = \"1\"\n\n[[category]]\nid = \"x\"\ntitle = {category_title:?}\ntitle_en = \"X\"\n"
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("q.toml"), questions).unwrap();
+}
+
+#[test]
+fn moodle_xml_texts_are_cdata_so_moodle_keeps_every_space() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Moodle's xmlize dropped the space after an escaped character before
+    // Chinese text, and a space on its 4,096-byte read boundary.
+    let specials = "A & 退款 < 换货 > 说明 \" 引号 ' 单引号 ]]> 结束";
+    let long = format!("{}{}", "售后 服务 ".repeat(500), specials);
+    assert!(long.len() > 4096);
+    let questions = format!(
+        "[[question]]\nid = \"X-1\"\ntype = \"single\"\ncategory = \"x\"\ndifficulty = 2\nstem = {long:?}\noptions = [{specials:?}, \"否 & 是\"]\nanswer = \"A\"\nexplanation = {specials:?}\n"
+    );
+    bank_with(&tmp.path().join("bank"), "售后", &questions);
+    certexam(tmp.path())
+        .args([
+            "bank",
+            "export",
+            "bank",
+            "--format",
+            "moodle-xml",
+            "--out",
+            "bank.xml",
+        ])
+        .assert()
+        .success();
+    let text = fs::read_to_string(tmp.path().join("bank.xml")).unwrap();
+    assert!(
+        text.contains(
+            "<text><![CDATA[A & 退款 < 换货 > 说明 \" 引号 ' 单引号 ]]]]><![CDATA[> 结束]]></text>"
+        ),
+        "{text}"
+    );
+    let quiz = parse_xml(&text);
+    let q = quiz
+        .all("question")
+        .into_iter()
+        .find(|q| q.attrs["type"] == "multichoice")
+        .unwrap();
+    assert_eq!(q.text_of("questiontext"), long);
+    assert_eq!(q.text_of("generalfeedback"), specials);
+    let answers: Vec<&str> = q
+        .all("answer")
+        .iter()
+        .map(|a| a.one("text").text.as_str())
+        .collect();
+    assert_eq!(answers, [specials, "否 & 是"]);
+    // No text of a question, answer or feedback goes through entity escapes.
+    for part in text.split("<text>").skip(1) {
+        let inner = part.split("</text>").next().unwrap();
+        if inner.starts_with("<![CDATA[") {
+            assert!(
+                !inner.contains("&amp;") && !inner.contains("&lt;"),
+                "{inner}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gift_puts_a_wrong_option_first_when_the_right_one_has_an_arrow_and_warns_about_what_moodle_alters()
+ {
+    let tmp = tempfile::tempdir().unwrap();
+    bank_with(
+        &tmp.path().join("bank"),
+        "售后 <退款>",
+        r#"[[question]]
+id = "X-1"
+type = "single"
+category = "x"
+difficulty = 2
+stem = "退款流程是？"
+options = ["申请 -> 审核 -> 退款", "直接退款", "%25%先退一半"]
+answer = "A"
+tags = ["a<b", "`code`"]
+"#,
+    );
+    let out = certexam(tmp.path())
+        .args([
+            "bank",
+            "export",
+            "bank",
+            "--format",
+            "gift",
+            "--out",
+            "bank.gift",
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let gift = fs::read_to_string(tmp.path().join("bank.gift")).unwrap();
+    // gift-pegjs reads a question whose first answer is `=… -> …` as a
+    // matching question and rejects the whole file.
+    assert!(
+        gift.contains(
+            "::X-1::[plain]退款流程是？{\n~直接退款\n=申请 -> 审核 -> 退款\n~%0%%25%先退一半\n}\n"
+        ),
+        "{gift}"
+    );
+    for warning in [
+        "warning: X-1: Moodle drops `<`, `>` and `` ` `` from tags on import (tag `a<b`)",
+        "warning: X-1: Moodle drops `<`, `>` and `` ` `` from tags on import (tag `` `code` ``)",
+        "warning: category x: Moodle strips `<` and `>` from category titles on import (`售后 <退款>`)",
+        "warning: X-1: option C begins with `%25%`, which Moodle reads as a weight of 25 %",
+    ] {
+        assert!(
+            stderr.contains(warning),
+            "missing {warning:?} in:\n{stderr}"
+        );
+    }
 }
