@@ -152,6 +152,16 @@ pub fn run(args: &Args) -> Result<Status> {
     for s in &scores {
         if !existing.contains_key(&s.exam.id) {
             let dir = args.out.join(&s.exam.id);
+            // Temporaries of a grading that was killed (an hour is far
+            // longer than any write takes; younger ones may be another run's).
+            let stale =
+                crate::fsutil::remove_stale_temporaries(&dir, std::time::Duration::from_secs(3600));
+            if stale > 0 {
+                eprintln!(
+                    "removed {stale} temporary file(s) left in {} by a grading that was cut short",
+                    dir.display()
+                );
+            }
             existing.insert(s.exam.id.clone(), Existing::scan(&dir)?);
         }
     }
