@@ -229,7 +229,7 @@ mod tests {
         let text = String::from_utf8(csv(&header, &rows)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("seq,added_at,exam,candidate,name,"));
+        assert!(lines[0].starts_with("\u{feff}seq,added_at,exam,candidate,name,"));
         assert!(
             lines[1].contains(",\"张三, \"\"Zhang\"\"\",")
                 && lines[1].contains(",fail,,superseded,"),
@@ -244,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn chinese_headers_start_with_a_byte_order_mark() {
+    fn headers_in_either_language_follow_a_byte_order_mark() {
         let (header, rows) = rows(
             &[entry(1, 1, true)],
             Lang::Zh,
