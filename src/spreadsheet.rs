@@ -82,12 +82,12 @@ pub enum SheetError {
 }
 
 /// The largest sheet file read, in bytes (CSV text or a workbook on disk).
-pub const MAX_SHEET_BYTES: u64 = 32_000_000;
+pub const MAX_SHEET_BYTES: u64 = 16_000_000;
 /// The most a workbook part (a sheet's XML, the shared strings) may hold unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 64_000_000;
 /// The most cells a sheet's used range may span (calamine keeps the whole
 /// range in memory, empty cells included).
-pub const MAX_CELLS: u64 = 2_000_000;
+pub const MAX_CELLS: u64 = 1_000_000;
 /// Excel's own limit on the characters of one cell.
 pub const MAX_CELL_CHARS: usize = 32_767;
 

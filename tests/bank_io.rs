@@ -981,7 +981,7 @@ fn a_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "bomb.xlsx sheet sheet1: its cells span 1048576 rows × 16384 columns (17179869184 cells); at most 2000000 cells are read"
+            "bomb.xlsx sheet sheet1: its cells span 1048576 rows × 16384 columns (17179869184 cells); at most 1000000 cells are read"
         ),
         "{stderr}"
     );
@@ -1074,7 +1074,7 @@ fn a_sheet_file_of_100_mb_is_refused_before_it_is_read() {
     let stderr = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("big.csv is 100 MB; a sheet certexam reads is at most 32 MB"),
+        stderr.contains("big.csv is 100 MB; a sheet certexam reads is at most 16 MB"),
         "{stderr}"
     );
 }
