@@ -47,9 +47,10 @@ PY
     --pubkey "$work/proctor.pub"
   timed "certexam verify (comparison)" "$n" records "$bin" verify --pubkey "$work/proctor.pub" \
     "$work/scores-$n"
-  timed "archive query" "$n" records "$bin" archive query --archive "$archive"
+  timed "archive query" "$n" records "$bin" archive query --archive "$archive" \
+    --pubkey "$work/proctor.pub"
   timed "archive export xlsx" "$n" records "$bin" archive export --archive "$archive" \
-    --out "$work/archive-$n.xlsx"
+    --pubkey "$work/proctor.pub" --out "$work/archive-$n.xlsx"
   echo "ledger: $(wc -l < "$archive/ledger.jsonl") lines, $(du -sh "$archive" | cut -f1) on disk"
   rm -rf "$work/exam-$n" "$work/scores-$n" "$archive"
 done

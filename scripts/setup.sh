@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Installs what certexam needs on a Debian/Ubuntu machine, skipping whatever is
 # already there: typst (pinned, built with cargo), a CJK font, poppler-utils
-# (pdftotext, pdffonts, pdftoppm), minisign and LibreOffice Calc (XLSX test). Safe to run again and again.
+# (pdftotext, pdffonts, pdftoppm) and minisign. With --tests (what
+# scripts/test.sh and CI use) also LibreOffice Calc and util-linux's prlimit,
+# which only the tests need (they open the XLSX export and fill a disk).
+# Safe to run again and again.
 set -euo pipefail
+
+for_tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --tests) for_tests=true ;;
+    *) printf 'setup: unknown option %s (the only one is --tests)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 TYPST_VERSION=0.15.1
 
@@ -17,8 +28,12 @@ packages=()
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
 command -v minisign >/dev/null 2>&1 || packages+=(minisign)
 command -v fc-list >/dev/null 2>&1 || packages+=(fontconfig)
-# The archive test reads exported XLSX back through LibreOffice (headless).
-command -v libreoffice >/dev/null 2>&1 || packages+=(libreoffice-calc)
+if $for_tests; then
+  # The archive test reads exported XLSX back through LibreOffice (headless)
+  # and fills a disk with prlimit; neither is needed to use certexam.
+  command -v libreoffice >/dev/null 2>&1 || packages+=(libreoffice-calc)
+  command -v prlimit >/dev/null 2>&1 || packages+=(util-linux)
+fi
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
   packages+=(fonts-noto-cjk)
 fi

@@ -4,7 +4,7 @@
 # read PDFs back with poppler, and check signatures with the real minisign.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # rustfmt and clippy ship as rustup components; add them if this toolchain lacks them.
 for component in rustfmt clippy; do

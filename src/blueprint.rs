@@ -90,12 +90,9 @@ const SECTION_KEYS: &[&str] = &[
     "count",
 ];
 
-/// Whether an exam id is `[A-Za-z0-9._-]{1,64}`.
+/// Whether an exam id can be a folder name everywhere (see [`crate::ids`]).
 pub fn valid_exam_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    crate::ids::check(id).is_ok()
 }
 
 /// Reads and checks a blueprint against the bank's categories. Returns the
@@ -132,7 +129,7 @@ fn parse(
                 id.span.clone(),
                 format!("exam id `{}` is not allowed", id.value),
             )
-            .with_hint("use 1–64 letters, digits, `.`, `_` or `-`, e.g. \"CS-CERT-2026Q4\""),
+            .with_hint(format!("{}; e.g. \"CS-CERT-2026Q4\"", crate::ids::RULE)),
         );
     }
     let title = f.required_string("title", "\"网店客服上岗认证考试\"", diags);
@@ -186,13 +183,27 @@ fn parse(
         .is_none_or(|b| b.value);
     let shuffle_options = f.boolean("shuffle_options", diags).is_none_or(|b| b.value);
     let valid_months = f.integer("valid_months", diags).and_then(|m| {
-        positive_u32(
+        let months = positive_u32(
             file,
             &m,
             "valid_months",
             "how many months a pass is valid, e.g. 24",
             diags,
-        )
+        )?;
+        if months > crate::paper::MAX_VALID_MONTHS {
+            diags.push(
+                file.error(
+                    m.span.clone(),
+                    format!(
+                        "`valid_months` = {months} is more than {} (100 years)",
+                        crate::paper::MAX_VALID_MONTHS
+                    ),
+                )
+                .with_hint("give how many months a pass is valid, e.g. 24; leave it out for a pass that never expires"),
+            );
+            return None;
+        }
+        Some(months)
     });
 
     let (draw, draw_tolerance, calibration) = parse_draw(&mut f, diags);

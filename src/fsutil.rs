@@ -197,6 +197,34 @@ fn sync_filesystem(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Removes the `.<name>.XXXX.tmp` files in `dir` (not below it) that were
+/// last changed more than `older_than` ago: left by a write that a crash or
+/// `kill -9` cut short. Younger ones may belong to a run still going on.
+/// Returns how many were removed.
+pub fn remove_stale_temporaries(dir: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > older_than);
+        if stale && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +282,27 @@ mod tests {
         let secret = dir.path().join("proctor.key");
         write_new_private(&secret, b"c").unwrap();
         assert_eq!(mode(&secret), 0o600);
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_and_young_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".E001.score.toml.abcd.tmp");
+        let young = dir.path().join(".E002.score.toml.efgh.tmp");
+        let other = dir.path().join("E003.score.toml");
+        for p in [&old, &young, &other] {
+            fs::write(p, "x").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+        let removed = remove_stale_temporaries(dir.path(), std::time::Duration::from_secs(3600));
+        assert_eq!(removed, 1);
+        assert!(!old.exists() && young.exists() && other.exists());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = certexam::cli::Cli::parse();
+    certexam::cleanup::install();
     match certexam::run(cli) {
         Ok(status) => status.exit_code(),
         Err(err) => certexam::report_error(&err),

@@ -318,7 +318,161 @@ impl Paper {
                 path.display()
             );
         }
+        paper.content.check().with_context(|| {
+            format!(
+                "{} is not a paper `certexam draw` makes; draw it again",
+                path.display()
+            )
+        })?;
         Ok(paper)
+    }
+}
+
+/// The longest validity a pass can have, in months (100 years): beyond
+/// it dates leave the calendar that every tool can handle.
+pub const MAX_VALID_MONTHS: u32 = 1200;
+
+/// A manifest whose digest matches but whose content cannot be a drawn
+/// paper (hand-made, or written by a faulty tool): grading it would go wrong.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum PaperError {
+    #[error("it has no sections")]
+    NoSections,
+    #[error("question {position} has number {number}; questions are numbered 1, 2, 3, … in order")]
+    Numbering { position: usize, number: u32 },
+    #[error("question {number} names section {section}, but the paper has {sections} section(s)")]
+    NoSuchSection {
+        number: u32,
+        section: u32,
+        sections: usize,
+    },
+    #[error("question {number} is not within its section's numbers {first}–{last}")]
+    OutsideSection { number: u32, first: u32, last: u32 },
+    #[error("question {number} is of another type than its section")]
+    WrongType { number: u32 },
+    #[error("question {number}: {problem}")]
+    BadKey { number: u32, problem: String },
+    #[error("section {section}: {what} {value} is not a number of points ≥ 0 in hundredths")]
+    BadPoints {
+        section: usize,
+        what: &'static str,
+        value: f64,
+    },
+    #[error("valid_months = {0} is more than {MAX_VALID_MONTHS} (100 years)")]
+    ValidMonths(u32),
+    #[error("the pass mark {what} = {value} is not a percentage from 0 to 100")]
+    PassMark { what: String, value: f64 },
+}
+
+/// A choice key's problem, if any: letters A… within the options, no repeats.
+fn key_problem(q: &PaperQuestion) -> Option<String> {
+    match (&q.kind, &q.answer) {
+        (QuestionType::TrueFalse, Key::TrueFalse(_)) => {
+            (!q.options.is_empty()).then(|| "a true/false question has options".to_string())
+        }
+        (QuestionType::TrueFalse, Key::Letters(l)) => Some(format!(
+            "a true/false question has the letter key `{}`",
+            crate::spreadsheet::excerpt(l)
+        )),
+        (_, Key::TrueFalse(_)) => Some("a choice question has a true/false key".to_string()),
+        (_, Key::Letters(letters)) => {
+            let n = q.options.len();
+            if !(2..=26).contains(&n) {
+                return Some(format!("it has {n} options (2–26 can be printed)"));
+            }
+            if letters.is_empty() {
+                return Some("its key is empty".to_string());
+            }
+            let last = char::from(b'A' + n as u8 - 1);
+            if let Some(c) = letters.chars().find(|c| !('A'..=last).contains(c)) {
+                return Some(format!("its key names `{c}`, but its options are A–{last}"));
+            }
+            let mut seen = letters.chars().collect::<Vec<_>>();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() != letters.chars().count() {
+                return Some(format!("its key `{letters}` repeats a letter"));
+            }
+            let original_ok = q.original.is_empty()
+                || (q.original.chars().count() == n
+                    && q.original.chars().all(|c| c.is_ascii_uppercase()));
+            (!original_ok).then(|| {
+                format!(
+                    "its bank letters `{}` do not match its {n} options",
+                    crate::spreadsheet::excerpt(&q.original)
+                )
+            })
+        }
+    }
+}
+
+impl PaperContent {
+    /// What grading relies on beyond the digest: sections and numbering,
+    /// keys against options, points, validity and pass marks in range.
+    pub fn check(&self) -> Result<(), PaperError> {
+        let exam = &self.exam;
+        if exam.sections.is_empty() {
+            return Err(PaperError::NoSections);
+        }
+        if let Some(m) = exam.valid_months.filter(|&m| m > MAX_VALID_MONTHS) {
+            return Err(PaperError::ValidMonths(m));
+        }
+        let marks = std::iter::once(("percent".to_string(), exam.pass.percent)).chain(
+            exam.pass
+                .categories
+                .iter()
+                .map(|(c, v)| (format!("for {c}"), *v)),
+        );
+        for (what, value) in marks {
+            if !(0.0..=100.0).contains(&value) {
+                return Err(PaperError::PassMark { what, value });
+            }
+        }
+        for (i, section) in exam.sections.iter().enumerate() {
+            for (what, value) in [("points", section.points), ("penalty", section.penalty)] {
+                if value < 0.0 || crate::score_file::Points::from_f64(value).is_none() {
+                    return Err(PaperError::BadPoints {
+                        section: i + 1,
+                        what,
+                        value,
+                    });
+                }
+            }
+        }
+        for (i, q) in self.questions.iter().enumerate() {
+            if q.number as usize != i + 1 {
+                return Err(PaperError::Numbering {
+                    position: i + 1,
+                    number: q.number,
+                });
+            }
+            let section = q
+                .section
+                .checked_sub(1)
+                .and_then(|s| exam.sections.get(s as usize))
+                .ok_or(PaperError::NoSuchSection {
+                    number: q.number,
+                    section: q.section,
+                    sections: exam.sections.len(),
+                })?;
+            if !(section.first..=section.last).contains(&q.number) {
+                return Err(PaperError::OutsideSection {
+                    number: q.number,
+                    first: section.first,
+                    last: section.last,
+                });
+            }
+            if section.kind != q.kind {
+                return Err(PaperError::WrongType { number: q.number });
+            }
+            if let Some(problem) = key_problem(q) {
+                return Err(PaperError::BadKey {
+                    number: q.number,
+                    problem,
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -28,14 +28,9 @@ const ID_NAMES: &[&str] = &[
 ];
 const NAME_NAMES: &[&str] = &["name", "姓名"];
 
-/// Whether a candidate id is `[A-Za-z0-9._-]{1,64}` and not `.` or `..`.
+/// Whether a candidate id can be a file name everywhere (see [`crate::ids`]).
 pub fn valid_candidate_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id != "."
-        && id != ".."
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    crate::ids::check(id).is_ok()
 }
 
 /// How many rows from the top are searched for the header row: HR sheets
@@ -107,7 +102,8 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
     }
 
     let mut candidates = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Folded id → (row, id as written).
+    let mut seen: HashMap<String, (usize, String)> = HashMap::new();
     for row in &table.rows[header_at + 1..] {
         let line = row.number;
         let cells = spreadsheet::used_cells(&row.cells);
@@ -131,15 +127,19 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
         }
         let id = row.cell(id_col).to_string();
         let name = row.cell(name_col).to_string();
-        if !valid_candidate_id(&id) {
+        if let Err(problem) = crate::ids::check(&id) {
             let shown = if id.is_empty() {
                 "empty".to_string()
             } else {
-                format!("`{id}`")
+                format!("`{}`", spreadsheet::excerpt(&id))
             };
             diags.push(
-                Diagnostic::at_line(path, line, format!("candidate id {shown} is not allowed"))
-                    .with_hint("ids become file names: use 1–64 letters, digits, `.`, `_` or `-` (not `.` or `..`)"),
+                Diagnostic::at_line(
+                    path,
+                    line,
+                    format!("candidate id {shown} is not allowed: {problem}"),
+                )
+                .with_hint(crate::ids::RULE),
             );
             continue;
         }
@@ -157,13 +157,17 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             );
             continue;
         }
-        if let Some(first) = seen.get(&id) {
-            diags.push(
-                Diagnostic::at_line(path, line, format!("candidate id `{id}` is listed twice"))
-                    .with_hint(format!(
-                        "it is first listed on row {first}; remove or renumber one"
-                    )),
-            );
+        if let Some((first, first_id)) = seen.get(&crate::ids::fold(&id)) {
+            let message = if *first_id == id {
+                format!("candidate id `{id}` is listed twice")
+            } else {
+                format!(
+                    "candidate id `{id}` differs from `{first_id}` only by letter case; Windows and macOS would keep one file for both"
+                )
+            };
+            diags.push(Diagnostic::at_line(path, line, message).with_hint(format!(
+                "it is first listed on row {first}; remove or renumber one"
+            )));
             continue;
         }
         let mut extra = BTreeMap::new();
@@ -185,7 +189,7 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
         if bad_extra {
             continue;
         }
-        seen.insert(id.clone(), line);
+        seen.insert(crate::ids::fold(&id), (line, id.clone()));
         candidates.push(Candidate { id, name, extra });
     }
     if candidates.is_empty() && diags.is_empty() {
@@ -236,7 +240,17 @@ mod tests {
 
     #[test]
     fn ids_that_would_escape_a_folder_are_refused() {
-        for bad in ["", ".", "..", "a/b", "张三", "a b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "张三",
+            "a b",
+            &"x".repeat(65),
+            ".hidden",
+            "CON",
+        ] {
             assert!(!valid_candidate_id(bad), "{bad:?}");
         }
         for good in ["E001", "a.b_c-d", "0"] {

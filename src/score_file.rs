@@ -457,6 +457,76 @@ impl ScoreFile {
         a == *other
     }
 
+    /// What does not add up in the file, if anything: each section's
+    /// maximum, raw points, penalties and earned points from its questions,
+    /// the total and maximum from the sections, the percent from those, and
+    /// pass against the failed gates. Cheap, and it catches a signer's bug
+    /// (or a hand-made file signed with a stolen key that forgot a sum).
+    pub fn arithmetic_problem(&self) -> Option<String> {
+        for q in &self.questions {
+            if !self.sections.iter().any(|s| s.number == q.section) {
+                return Some(format!(
+                    "question {} names section {}, which the file does not have",
+                    q.number, q.section
+                ));
+            }
+        }
+        for s in &self.sections {
+            let counted: Vec<&QuestionScore> = self
+                .questions
+                .iter()
+                .filter(|q| q.section == s.number && q.result != Judgement::Voided)
+                .collect();
+            let max: Points = counted.iter().map(|q| q.points).sum();
+            let raw: Points = counted.iter().map(|q| q.earned).sum();
+            let penalties: Points = counted.iter().map(|q| q.penalty).sum();
+            let earned = (raw - penalties).max(Points::ZERO);
+            for (what, stated, sum) in [
+                ("maximum", s.max, max),
+                ("raw points", s.raw, raw),
+                ("penalties", s.penalties, penalties),
+                ("points", s.earned, earned),
+            ] {
+                if stated != sum {
+                    return Some(format!(
+                        "section {} states {what} {stated}, but its questions add up to {sum}",
+                        s.number
+                    ));
+                }
+            }
+        }
+        let total: Points = self.sections.iter().map(|s| s.earned).sum();
+        let max: Points = self.sections.iter().map(|s| s.max).sum();
+        let r = &self.result;
+        if r.total != total {
+            return Some(format!(
+                "its total {} is not the sum of its sections, {total}",
+                r.total
+            ));
+        }
+        if r.max != max {
+            return Some(format!(
+                "its maximum {} is not the sum of its sections, {max}",
+                r.max
+            ));
+        }
+        if r.percent != percent(total, max) {
+            return Some(format!(
+                "its percent {} is not {total}/{max} = {}",
+                r.percent,
+                percent(total, max)
+            ));
+        }
+        if r.pass != r.failed_gates.is_empty() {
+            return Some(format!(
+                "it says pass = {} with {} failed gate(s)",
+                r.pass,
+                r.failed_gates.len()
+            ));
+        }
+        None
+    }
+
     /// The file name of this version (see [`file_name`]).
     pub fn file_name(&self) -> String {
         file_name(&self.candidate.id, self.version)

@@ -75,6 +75,8 @@ impl PublicKey {
 pub struct SecretKey {
     inner: minisign::SecretKey,
     public: PublicKey,
+    /// Whether the key file needs a password.
+    encrypted: bool,
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -108,9 +110,11 @@ impl SecretKey {
         }
         let boxed =
             minisign::SecretKeyBox::from_string(&text).map_err(|e| not_key(e.to_string()))?;
+        let mut encrypted = false;
         let inner = match boxed.clone().into_unencrypted_secret_key() {
             Ok(sk) => sk,
             Err(e) if e.to_string().contains("encrypted") => {
+                encrypted = true;
                 let password = password()?;
                 boxed.into_secret_key(Some(password)).map_err(|e| {
                     if e.to_string().contains("Wrong password") {
@@ -136,7 +140,13 @@ impl SecretKey {
                 inner: public,
                 key_id,
             },
+            encrypted,
         })
+    }
+
+    /// Whether the key file was protected by a password.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
 
     pub fn public(&self) -> &PublicKey {
@@ -160,6 +170,29 @@ impl SecretKey {
         )
         .expect("signing in memory with an unlocked key cannot fail")
         .into_string()
+    }
+}
+
+/// Who else may read a key file, when someone may: `"its group"`,
+/// `"every user"`. An unencrypted secret key readable by others lets them
+/// sign in the proctor's name.
+pub fn readable_by_others(path: &Path) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o004 != 0 {
+            Some("every user")
+        } else if mode & 0o040 != 0 {
+            Some("its group")
+        } else {
+            None
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -236,6 +269,10 @@ pub enum VerifyError {
     MissingSignature(PathBuf),
     #[error("the signature file {} is not a minisign signature ({message})", path.display())]
     MalformedSignature { path: PathBuf, message: String },
+    #[error(
+        "legacy signature: it was made with `minisign -l` (over the whole file, not its hash), which certexam does not accept; sign the file again without -l"
+    )]
+    Legacy,
     #[error("wrong key: signed by key {signed_by}, but the public key is {expected}")]
     WrongKey { signed_by: String, expected: String },
     #[error(
@@ -248,6 +285,62 @@ pub enum VerifyError {
     CommentMismatch { found: String },
     #[error("the file name does not match its content (it should be {expected})")]
     Renamed { expected: String },
+    #[error("signed, but its figures do not add up: {0} (a fault of the program that signed it)")]
+    Arithmetic(String),
+}
+
+/// What is wrong with the shape of a `.minisig` file.
+#[derive(Debug, PartialEq, Eq)]
+enum Structure {
+    /// A legacy signature (`minisign -l`, algorithm `Ed`): over the file
+    /// itself rather than its BLAKE2b hash, which certexam does not accept.
+    Legacy,
+    Damaged(String),
+}
+
+/// Checks a signature file's four lines before the `minisign` crate sees
+/// them: the crate trusts their lengths and panics on a signature line that
+/// decodes to too few bytes, which would stop the check of every other file.
+fn check_signature_structure(text: &str) -> Result<(), Structure> {
+    use ct_codecs::{Base64, Decoder};
+    let damaged = |m: &str| Structure::Damaged(m.to_string());
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() < 4 {
+        return Err(damaged("it should have four lines"));
+    }
+    if !lines[0].starts_with("untrusted comment:") {
+        return Err(damaged(
+            "its first line should start with `untrusted comment:`",
+        ));
+    }
+    if !lines[2].starts_with("trusted comment:") {
+        return Err(damaged(
+            "its third line should start with `trusted comment:`",
+        ));
+    }
+    // sig_alg (2) keynum (8) signature (64); then the comment signature (64).
+    let signature = Base64::decode_to_vec(lines[1].trim(), None)
+        .map_err(|_| damaged("its signature line is not base64"))?;
+    if signature.len() != 74 {
+        return Err(Structure::Damaged(format!(
+            "its signature line holds {} bytes instead of 74: the file is damaged or cut short",
+            signature.len()
+        )));
+    }
+    match &signature[..2] {
+        b"ED" => {}
+        b"Ed" => return Err(Structure::Legacy),
+        _ => return Err(damaged("its signature algorithm is neither `ED` nor `Ed`")),
+    }
+    let global = Base64::decode_to_vec(lines[3].trim(), None)
+        .map_err(|_| damaged("its comment signature line is not base64"))?;
+    if global.len() != 64 {
+        return Err(Structure::Damaged(format!(
+            "its comment signature line holds {} bytes instead of 64: the file is damaged or cut short",
+            global.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a detached signature over `bytes`; returns the trusted comment.
@@ -261,9 +354,10 @@ pub fn verify_bytes(
         path: signature_path.to_path_buf(),
         message,
     };
-    if signature_text.lines().count() < 4 {
-        return Err(malformed("it should have four lines".into()));
-    }
+    check_signature_structure(signature_text).map_err(|e| match e {
+        Structure::Legacy => VerifyError::Legacy,
+        Structure::Damaged(message) => malformed(message),
+    })?;
     let sig = minisign::SignatureBox::from_string(signature_text)
         .map_err(|e| malformed(e.to_string()))?;
     let signed_by = key_id(sig.keynum());
@@ -327,6 +421,9 @@ pub fn verify_score_bytes(
             expected: score.file_name(),
         });
     }
+    if let Some(problem) = score.arithmetic_problem() {
+        return Err(VerifyError::Arithmetic(problem));
+    }
     Ok(score)
 }
 
@@ -372,6 +469,57 @@ mod tests {
             verify_bytes(&pk, b"x", "hello", path),
             Err(VerifyError::MalformedSignature { .. })
         ));
+    }
+
+    /// Replaces line `n` (0-based) of a signature file.
+    fn with_line(sig: &str, n: usize, line: &str) -> String {
+        let mut lines: Vec<&str> = sig.lines().collect();
+        lines[n] = line;
+        lines.join("\n") + "\n"
+    }
+
+    #[test]
+    fn a_short_signature_line_is_damaged_not_a_panic() {
+        use ct_codecs::{Base64, Decoder, Encoder};
+        let keys = generate(None).unwrap();
+        let sk = unlocked(&keys);
+        let pk = PublicKey::parse(&keys.public_text).unwrap();
+        let sig = sk.sign(b"x", "c");
+        let path = Path::new("x.minisig");
+        let lines: Vec<String> = sig.lines().map(String::from).collect();
+        for n in [1, 3] {
+            let bytes = Base64::decode_to_vec(lines[n].trim(), None).unwrap();
+            for cut in [0, 1, 10, 63, bytes.len() - 1] {
+                let short = Base64::encode_to_string(&bytes[..cut]).unwrap();
+                let damaged = with_line(&sig, n, &short);
+                let err = verify_bytes(&pk, b"x", &damaged, path).unwrap_err();
+                assert!(
+                    matches!(err, VerifyError::MalformedSignature { .. }),
+                    "line {n} cut to {cut}: {err}"
+                );
+            }
+        }
+        let err = verify_bytes(&pk, b"x", &with_line(&sig, 1, "!!"), path).unwrap_err();
+        assert!(err.to_string().contains("not base64"), "{err}");
+    }
+
+    #[test]
+    fn a_legacy_signature_is_named_as_such() {
+        use ct_codecs::{Base64, Decoder, Encoder};
+        let keys = generate(None).unwrap();
+        let sk = unlocked(&keys);
+        let pk = PublicKey::parse(&keys.public_text).unwrap();
+        let sig = sk.sign(b"x", "c");
+        let line = sig.lines().nth(1).unwrap();
+        let mut bytes = Base64::decode_to_vec(line.trim(), None).unwrap();
+        bytes[1] = b'd';
+        let legacy = with_line(&sig, 1, &Base64::encode_to_string(&bytes).unwrap());
+        let err = verify_bytes(&pk, b"x", &legacy, Path::new("x.minisig")).unwrap_err();
+        assert!(matches!(err, VerifyError::Legacy), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("legacy signature: it was made with `minisign -l`")
+        );
     }
 
     #[test]

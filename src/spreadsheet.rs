@@ -39,7 +39,57 @@ pub enum SheetError {
         row: usize,
         message: String,
     },
+    #[error(
+        "{} is {} MB; a sheet certexam reads is at most {} MB (100,000 rows of a roster or a bank are a few MB): is it the right file?",
+        path.display(), bytes / 1_000_000, MAX_SHEET_BYTES / 1_000_000
+    )]
+    TooLarge { path: PathBuf, bytes: u64 },
+    #[error(
+        "{} holds {what} of {} MB when unpacked; at most {} MB is read (a workbook that small on disk and that large inside is damaged or made to exhaust memory)",
+        path.display(), bytes / 1_000_000, MAX_UNPACKED_BYTES / 1_000_000
+    )]
+    Unpacked {
+        path: PathBuf,
+        what: String,
+        bytes: u64,
+    },
+    #[error(
+        "{} sheet {sheet}: its cells span {rows} rows × {columns} columns ({} cells); at most {MAX_CELLS} cells are read — delete the stray cells far from the table (Ctrl+End in Excel shows the last one)",
+        path.display(), (*rows as u64) * (*columns as u64)
+    )]
+    TooManyCells {
+        path: PathBuf,
+        sheet: String,
+        rows: u32,
+        columns: u32,
+    },
+    #[error(
+        "{} holds about {cells} cells; at most {MAX_CELLS} are read: is it the right file?",
+        path.display()
+    )]
+    TooManyCsvCells { path: PathBuf, cells: u64 },
+    #[error(
+        "{} row {row}, column {column}: the cell holds {chars} characters; Excel keeps at most {MAX_CELL_CHARS} in a cell (it begins `{excerpt}`)",
+        path.display()
+    )]
+    CellTooLong {
+        path: PathBuf,
+        row: usize,
+        column: String,
+        chars: usize,
+        excerpt: String,
+    },
 }
+
+/// The largest sheet file read, in bytes (CSV text or a workbook on disk).
+pub const MAX_SHEET_BYTES: u64 = 16_000_000;
+/// The most a workbook part (a sheet's XML, the shared strings) may hold unpacked.
+pub const MAX_UNPACKED_BYTES: u64 = 64_000_000;
+/// The most cells a sheet's used range may span (calamine keeps the whole
+/// range in memory, empty cells included).
+pub const MAX_CELLS: u64 = 1_000_000;
+/// Excel's own limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// One row of a sheet as trimmed text, numbered as Excel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +134,30 @@ pub fn excel_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The UTF-8 byte-order mark. Excel on Chinese Windows opens a CSV file
+/// without it as GBK and shows Chinese names as mojibake.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV writer for a report people open in Excel: the bytes start with
+/// [`BOM`]. (CSV printed to stdout for scripts has none.) Write its cells
+/// through [`excel_safe_record`].
+pub fn report_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(BOM.to_vec())
+}
+
+/// How many characters of a user's value a message quotes.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// A value as a message quotes it: at most [`EXCERPT_CHARS`] characters,
+/// with `…` and the full length when cut, so that a huge cell never ends up
+/// whole in an error message.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.into(),
+        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()).into(),
+    }
+}
+
 /// [`excel_safe`] applied to every cell of a CSV record.
 pub fn excel_safe_record<T: AsRef<str>>(record: impl IntoIterator<Item = T>) -> Vec<String> {
     record
@@ -114,28 +188,245 @@ pub fn is_workbook(path: &Path) -> bool {
 /// Reads a workbook sheet (the first one unless `sheet` names another) or a
 /// CSV file, by the file's extension.
 pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> {
-    if is_workbook(path) {
-        read_workbook(path, sheet)
-    } else {
-        let bytes = std::fs::read(path).map_err(|source| SheetError::Read {
+    let read_error = |source| SheetError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::metadata(path).map_err(read_error)?.len();
+    if bytes > MAX_SHEET_BYTES {
+        return Err(SheetError::TooLarge {
             path: path.to_path_buf(),
-            source,
-        })?;
+            bytes,
+        });
+    }
+    let table = if is_workbook(path) {
+        guard_workbook(path)?;
+        read_workbook(path, sheet)?
+    } else {
+        let bytes = std::fs::read(path).map_err(read_error)?;
         let (text, encoding) = decode_text(&bytes).ok_or_else(|| SheetError::Encoding {
             path: path.to_path_buf(),
         })?;
+        drop(bytes);
+        // Every cell becomes a String: count them (cheaply, an upper bound)
+        // before making any.
+        let cells = text
+            .bytes()
+            .filter(|b| matches!(b, b',' | b'\t' | b'\n'))
+            .count() as u64
+            + 1;
+        if cells > MAX_CELLS {
+            return Err(SheetError::TooManyCsvCells {
+                path: path.to_path_buf(),
+                cells,
+            });
+        }
         let rows = parse_csv(&text).map_err(|(row, message)| SheetError::Csv {
             path: path.to_path_buf(),
             row,
             message,
         })?;
-        Ok(Table {
+        Table {
             path: path.to_path_buf(),
             rows,
             encoding: Some(encoding),
             sheet: None,
-        })
+        }
+    };
+    check_cell_lengths(&table)?;
+    Ok(table)
+}
+
+/// Refuses a cell longer than Excel allows, quoting only its beginning.
+fn check_cell_lengths(table: &Table) -> Result<(), SheetError> {
+    for row in &table.rows {
+        for (c, cell) in row.cells.iter().enumerate() {
+            if cell.len() > MAX_CELL_CHARS {
+                let chars = cell.chars().count();
+                if chars > MAX_CELL_CHARS {
+                    return Err(SheetError::CellTooLong {
+                        path: table.path.clone(),
+                        row: row.number,
+                        column: column_name(c),
+                        chars,
+                        excerpt: cell.chars().take(EXCERPT_CHARS).collect(),
+                    });
+                }
+            }
+        }
     }
+    Ok(())
+}
+
+/// Excel's name of a 0-based column: A, B, …, Z, AA, ….
+fn column_name(mut c: usize) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).expect("letters")
+}
+
+/// Reads at most `limit` bytes from `inner`, failing past it.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self
+            .left
+            .checked_sub(n as u64)
+            .ok_or_else(|| std::io::Error::other("unpacked past the limit"))?;
+        Ok(n)
+    }
+}
+
+/// `XFD1048576` → (row 1048576, column 16384), both from 1.
+fn cell_ref(r: &[u8]) -> Option<(u32, u32)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let (col, row) = r.split_at(letters);
+    let col = col.iter().try_fold(0u32, |acc, b| {
+        acc.checked_mul(26)?
+            .checked_add(u32::from(b.to_ascii_uppercase() - b'A' + 1))
+    })?;
+    let row = std::str::from_utf8(row).ok()?.parse().ok()?;
+    (col > 0 && letters > 0).then_some((row, col))
+}
+
+/// The rows × columns that the cells with a value span in a worksheet's
+/// XML, read as a stream (nothing of it is kept).
+fn used_span(xml: impl std::io::BufRead) -> std::io::Result<(u32, u32)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let (mut min_r, mut max_r, mut min_c, mut max_c) = (u32::MAX, 0u32, u32::MAX, 0u32);
+    let (mut row, mut col) = (0u32, 0u32);
+    let mut cell: Option<(u32, u32)> = None;
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(std::io::Error::other)?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "row" => {
+                row = e
+                    .try_get_attribute("r")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| a.value.parse().ok())
+                    .unwrap_or(row + 1);
+                col = 0;
+            }
+            Event::Start(e) if e.local_name().as_ref() == "c" => {
+                let at = e
+                    .try_get_attribute("r")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| cell_ref(a.value.as_bytes()))
+                    .unwrap_or((row, col + 1));
+                (row, col) = at;
+                cell = Some(at);
+            }
+            Event::Empty(e) if e.local_name().as_ref() == "c" => {
+                col = e
+                    .try_get_attribute("r")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| cell_ref(a.value.as_bytes()))
+                    .map_or(col + 1, |(_, c)| c);
+            }
+            Event::Start(e) if matches!(e.local_name().as_ref(), "v" | "is") => {
+                if let Some((r, c)) = cell.take() {
+                    (min_r, max_r) = (min_r.min(r), max_r.max(r));
+                    (min_c, max_c) = (min_c.min(c), max_c.max(c));
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "c" => cell = None,
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if max_r == 0 {
+        return Ok((0, 0));
+    }
+    Ok((max_r - min_r + 1, max_c - min_c + 1))
+}
+
+/// Checks a zip-based workbook before calamine reads it: no part unpacks
+/// to more than [`MAX_UNPACKED_BYTES`] (counted while unpacking, not taken
+/// from the headers, which can lie), and no worksheet's cells span more
+/// than [`MAX_CELLS`] — calamine would allocate the whole span at once.
+fn guard_workbook(path: &Path) -> Result<(), SheetError> {
+    let zipped = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| matches!(e.as_str(), "xlsx" | "xlsm" | "xlsb" | "ods"));
+    if !zipped {
+        return Ok(());
+    }
+    let file = std::fs::File::open(path).map_err(|source| SheetError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Not a zip at all: calamine says what is wrong with it.
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index(i) else {
+            continue;
+        };
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let unpacked = |bytes: u64| SheetError::Unpacked {
+            path: path.to_path_buf(),
+            what: format!("the part {}", excerpt(&name)),
+            bytes,
+        };
+        if entry.size() > MAX_UNPACKED_BYTES {
+            return Err(unpacked(entry.size()));
+        }
+        let worksheet = name.starts_with("xl/worksheets/") && name.ends_with(".xml");
+        let mut limited = Limited {
+            inner: entry,
+            left: MAX_UNPACKED_BYTES,
+        };
+        if worksheet {
+            match used_span(std::io::BufReader::new(&mut limited)) {
+                Ok((rows, columns)) if u64::from(rows) * u64::from(columns) > MAX_CELLS => {
+                    let sheet = name
+                        .trim_start_matches("xl/worksheets/")
+                        .trim_end_matches(".xml")
+                        .to_string();
+                    return Err(SheetError::TooManyCells {
+                        path: path.to_path_buf(),
+                        sheet,
+                        rows,
+                        columns,
+                    });
+                }
+                Ok(_) => {}
+                Err(_) if limited.left == 0 || limited.left > MAX_UNPACKED_BYTES => {
+                    return Err(unpacked(MAX_UNPACKED_BYTES));
+                }
+                // Damaged XML: calamine says what is wrong with it.
+                Err(_) => {}
+            }
+        }
+        // Every part is unpacked to the end, counting.
+        if std::io::copy(&mut limited, &mut std::io::sink()).is_err() && limited.left == 0 {
+            return Err(unpacked(MAX_UNPACKED_BYTES));
+        }
+    }
+    Ok(())
 }
 
 /// Decodes CSV bytes: UTF-8 (with or without BOM) first, UTF-16 with a BOM
@@ -448,6 +739,25 @@ pub fn fold_width(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_used_span_counts_only_cells_with_values() {
+        assert_eq!(cell_ref(b"A1"), Some((1, 1)));
+        assert_eq!(cell_ref(b"XFD1048576"), Some((1_048_576, 16_384)));
+        assert_eq!(cell_ref(b"1A"), None);
+        let xml = br#"<worksheet><dimension ref="A1:XFD1048576"/><sheetData>
+            <row r="2"><c r="B2" t="s"><v>0</v></c><c r="C2"/><c r="Z9" s="1"></c></row>
+            <row r="5"><c t="inlineStr"><is><t>x</t></is></c><c><v>1</v></c></row>
+            </sheetData></worksheet>"#;
+        // B2 … B5 (the second cell of row 5 has no `r`: column B): 4 rows × 1… 2 columns.
+        assert_eq!(used_span(&xml[..]).unwrap(), (4, 2));
+        assert_eq!(
+            excerpt(&"x".repeat(50)),
+            format!("{}… (50 characters)", "x".repeat(40))
+        );
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(27), "AB");
+    }
 
     #[test]
     fn texts_excel_would_run_get_a_quote_and_numbers_do_not() {

@@ -535,7 +535,7 @@ fn csv_files_have_the_documented_columns_and_the_hand_computed_numbers() {
     let mut lines = items.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,type,category,drawn,voided,n,correct,partial,wrong,blank,facility,mean_score,\
+        "\u{feff}id,type,category,drawn,voided,n,correct,partial,wrong,blank,facility,mean_score,\
          point_biserial,upper_lower,group_size,blank_rate,key,chosen_A,chosen_B,chosen_C,\
          chosen_D,chosen_E,chosen_F,chosen_G,chosen_H,chosen_true,chosen_false,few_answers,flags"
     );
@@ -554,7 +554,7 @@ fn csv_files_have_the_documented_columns_and_the_hand_computed_numbers() {
     assert_eq!(
         exam.lines().collect::<Vec<_>>(),
         [
-            "exam,title,date,candidates,max_points,mean,sd,min,max,mean_percent,passed,pass_rate,\
+            "\u{feff}exam,title,date,candidates,max_points,mean,sd,min,max,mean_percent,passed,pass_rate,\
              pass_percent,items_per_candidate,kr20,kr20_note,alpha_mean,alpha_max,alpha_percent,\
              beta_mean,beta_max,beta_percent",
             "FX-2026,分析测试考试,2026-12-01,5,5,2.60,1.02,1,4,52.00,3,0.6000,60,4,-0.2667,,\

@@ -575,7 +575,15 @@ fn two_adds_at_once_leave_one_valid_chain_with_every_record_once() {
 }
 
 fn query_json(d: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["archive", "query", "--archive", "hr", "--json"];
+    let mut args = vec![
+        "archive",
+        "query",
+        "--archive",
+        "hr",
+        "--pubkey",
+        "proctor.pub",
+        "--json",
+    ];
     args.extend_from_slice(extra);
     let run = certexam(d, &args);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -687,7 +695,16 @@ fn query_prints_a_table_for_people() {
     let dir = archived();
     let run = certexam(
         dir.path(),
-        &["archive", "query", "--archive", "hr", "--candidate", "E001"],
+        &[
+            "archive",
+            "query",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "--candidate",
+            "E001",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -716,6 +733,8 @@ fn the_xlsx_export_opens_in_libreoffice_with_chinese_headers() {
             "export",
             "--archive",
             "hr",
+            "--pubkey",
+            "proctor.pub",
             "--format",
             "xlsx",
             "--lang",
@@ -769,13 +788,23 @@ fn the_csv_export_has_one_row_per_record() {
     let d = dir.path();
     let run = certexam(
         d,
-        &["archive", "export", "--archive", "hr", "--out", "hr.csv"],
+        &[
+            "archive",
+            "export",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "--out",
+            "hr.csv",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = fs::read_to_string(d.join("hr.csv")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 9);
-    assert!(lines[0].starts_with("seq,added_at,exam,candidate,name,paper_id,version,total,max,percent,result,valid_until,status,fingerprint"));
+    // A byte-order mark in English too: the names are Chinese either way.
+    assert!(lines[0].starts_with("\u{feff}seq,added_at,exam,candidate,name,paper_id,version,total,max,percent,result,valid_until,status,fingerprint"));
     assert!(text.contains(",E004,赵六,"));
 }
 
@@ -798,6 +827,8 @@ fn a_certificate_holds_the_name_and_fingerprint_and_verifies_against_the_archive
             "certificate",
             "--archive",
             "hr",
+            "--pubkey",
+            "proctor.pub",
             "--candidate",
             "E001",
             "--exam",
@@ -879,6 +910,8 @@ fn no_certificate_for_a_failed_candidate_and_all_passed_makes_one_each() {
             "certificate",
             "--archive",
             "hr",
+            "--pubkey",
+            "proctor.pub",
             "--candidate",
             "E004",
             "--exam",
@@ -901,6 +934,8 @@ fn no_certificate_for_a_failed_candidate_and_all_passed_makes_one_each() {
             "certificate",
             "--archive",
             "hr",
+            "--pubkey",
+            "proctor.pub",
             "--all-passed",
             "--out",
             "certs",
@@ -930,6 +965,8 @@ fn a_certificate_from_another_archive_is_not_verified() {
             "certificate",
             "--archive",
             "hr",
+            "--pubkey",
+            "proctor.pub",
             "--candidate",
             "E002",
             "--exam",
@@ -990,5 +1027,552 @@ fn lines_cut_off_the_end_with_their_files_are_caught_by_a_written_down_head() {
     assert_eq!(
         run.stdout,
         "problem: the ledger no longer holds seq 8, which it held when its head was written down: lines were removed from the end\n"
+    );
+}
+
+// ---- Attacks of the outside review (issue 16): only what the proctor signed counts.
+
+/// Rewrites the ledger with `edit` applied to every entry and the whole
+/// chain recomputed, as anyone who can write the folder can, without a key.
+fn rechain(d: &Path, mut edit: impl FnMut(&mut Entry)) {
+    let mut prev = ledger::GENESIS.to_string();
+    let lines: Vec<String> = ledger_lines(d)
+        .iter()
+        .map(|l| {
+            let mut e = entry(l);
+            edit(&mut e);
+            e.prev = prev.clone();
+            e.hash = e.compute_hash();
+            prev = e.hash.clone();
+            e.to_line().trim_end().to_string()
+        })
+        .collect();
+    write_ledger(d, &lines);
+}
+
+fn with_key(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let at = out.iter().position(|a| a == "hr").unwrap() + 1;
+    out.insert(at, "proctor.pub".into());
+    out.insert(at, "--pubkey".into());
+    out
+}
+
+fn certexam_keyed(d: &Path, args: &[&str]) -> Run {
+    let args = with_key(args);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    certexam(d, &args)
+}
+
+#[test]
+fn a_keyless_ledger_edit_makes_no_pass_in_query_export_certificate_or_add() {
+    let dir = archived();
+    let d = dir.path();
+    rechain(d, |e| {
+        if e.candidate == "E004" {
+            e.pass = true;
+            e.total = e.max;
+            e.percent = 100.0;
+            e.valid_until = Some("2028-12-01".into());
+        }
+    });
+    let line = line_of(d, "E004");
+    let record = format!("records/{EXAM}/E004/E004.score.toml");
+    let disagreement = format!(
+        "problem: ledger line {line} says pass = true, but the signed record {record} says false"
+    );
+
+    let query = certexam_keyed(
+        d,
+        &[
+            "archive",
+            "query",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E004",
+            "--json",
+        ],
+    );
+    assert_eq!(query.code, 1, "{}", query.stderr);
+    assert!(query.stderr.contains(&disagreement), "{}", query.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&query.stdout).unwrap();
+    assert_eq!(standings(&rows), [("E004".into(), "failed".into(), 1)]);
+    assert_eq!(rows["rows"][0]["total"], "43");
+    assert_eq!(rows["rows"][0]["valid_until"], serde_json::Value::Null);
+
+    let export = certexam_keyed(
+        d,
+        &["archive", "export", "--archive", "hr", "--out", "hr.csv"],
+    );
+    assert_eq!(export.code, 1, "{}", export.stderr);
+    let csv = fs::read_to_string(d.join("hr.csv")).unwrap();
+    let row = csv.lines().find(|l| l.contains(",E004,")).unwrap();
+    assert!(row.contains(",43,74,58.11,fail,,failed,"), "{row}");
+
+    let cert = certexam_keyed(
+        d,
+        &[
+            "certificate",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E004",
+            "--exam",
+            EXAM,
+            "--out",
+            "certs",
+        ],
+    );
+    assert_eq!(cert.code, 1, "{}", cert.stderr);
+    assert!(
+        cert.stderr.contains(&format!(
+            "no certificate for E004 赵六 in {EXAM}: the latest record (version 1) is failed"
+        )),
+        "{}",
+        cert.stderr
+    );
+    assert!(!d.join(format!("certs/{EXAM}/E004.pdf")).exists());
+
+    // `add` does not build on the forged line: nothing is appended and no new head printed.
+    many_records(1, &d.join("more"));
+    let before = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    let add = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(add.code, 2, "{}", add.stderr);
+    assert!(
+        add.stderr.contains(
+            "the archive is damaged, so nothing was added (appending would hide the damage)"
+        ),
+        "{}",
+        add.stderr
+    );
+    assert!(
+        add.stderr.contains(&disagreement["problem: ".len()..]),
+        "{}",
+        add.stderr
+    );
+    assert!(!add.stderr.contains("ledger head is now"), "{}", add.stderr);
+    assert_eq!(fs::read(d.join("hr/ledger.jsonl")).unwrap(), before);
+}
+
+#[test]
+fn a_record_signed_with_another_key_gets_no_certificate_and_is_unverified() {
+    let dir = archived();
+    let d = dir.path();
+    let fake_key = certexam(d, &["keygen", "--unencrypted", "--out", "mallory"]);
+    assert_eq!(fake_key.code, 0, "{}", fake_key.stderr);
+    let sk = SecretKey::read(&d.join("mallory.key"), || Ok(String::new())).unwrap();
+    let path = record(d, "E004");
+    let mut score = ScoreFile::parse(&path, &fs::read_to_string(&path).unwrap()).unwrap();
+    score.result.pass = true;
+    score.result.valid_until = Some("2028-12-01".into());
+    let text = score.to_toml();
+    let sig = sk.sign(text.as_bytes(), &score.trusted_comment());
+    fs::write(&path, &text).unwrap();
+    fs::write(score_file::signature_path(&path), &sig).unwrap();
+    rechain(d, |e| {
+        if e.candidate == "E004" {
+            e.pass = true;
+            e.valid_until = Some("2028-12-01".into());
+            e.score_sha256 = ledger::sha256_hex(text.as_bytes());
+            e.sig_sha256 = ledger::sha256_hex(sig.as_bytes());
+        }
+    });
+    let cert = certexam_keyed(
+        d,
+        &[
+            "certificate",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E004",
+            "--exam",
+            EXAM,
+            "--out",
+            "certs",
+        ],
+    );
+    assert_eq!(cert.code, 1, "{}", cert.stderr);
+    assert!(
+        cert.stderr.contains(&format!(
+            "no certificate for E004 赵六 in {EXAM}: a record of theirs does not verify with key"
+        )),
+        "{}",
+        cert.stderr
+    );
+    assert!(
+        cert.stderr.contains("wrong key: signed by key"),
+        "{}",
+        cert.stderr
+    );
+    assert!(!d.join(format!("certs/{EXAM}/E004.pdf")).exists());
+    let query = certexam_keyed(
+        d,
+        &[
+            "archive",
+            "query",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E004",
+            "--json",
+        ],
+    );
+    assert_eq!(query.code, 1);
+    let rows: serde_json::Value = serde_json::from_str(&query.stdout).unwrap();
+    assert_eq!(standings(&rows), [("E004".into(), "unverified".into(), 1)]);
+    assert_eq!(rows["rows"][0]["total"], "");
+    // No key, no certificate: the trust comes from the key HR holds.
+    let keyless = certexam(
+        d,
+        &[
+            "certificate",
+            "--archive",
+            "hr",
+            "--all-passed",
+            "--out",
+            "certs",
+        ],
+    );
+    assert_eq!(keyless.code, 2, "{}", keyless.stderr);
+    assert!(
+        keyless.stderr.contains("--pubkey <NAME.pub>"),
+        "{}",
+        keyless.stderr
+    );
+}
+
+/// The certificate template with a forged data file and `extra` typst
+/// markup appended, compiled by the real typst into `out`.
+fn forge_certificate(d: &Path, data: &serde_json::Value, extra: &str, out: &Path) {
+    let forge = d.join("forge");
+    fs::create_dir_all(&forge).unwrap();
+    let template = fs::read_to_string(root().join("templates/certificate.typ")).unwrap();
+    fs::write(
+        forge.join("certificate.typ"),
+        format!("{template}\n{extra}\n"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("templates/fonts.json"),
+        forge.join("fonts.json"),
+    )
+    .unwrap();
+    fs::write(
+        forge.join("qr.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#,
+    )
+    .unwrap();
+    fs::write(forge.join("data.json"), data.to_string()).unwrap();
+    let status = Command::new(std::env::var("CERTEXAM_TYPST").unwrap_or("typst".into()))
+        .arg("compile")
+        .arg("--root")
+        .arg(&forge)
+        .args(["--input", "data=/data.json"])
+        .arg(forge.join("certificate.typ"))
+        .arg(out)
+        .output()
+        .expect("typst is needed for this test: run scripts/setup.sh");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn a_certificate_showing_another_name_over_a_genuine_fingerprint_is_not_valid() {
+    let dir = archived();
+    let d = dir.path();
+    let run = certexam_keyed(
+        d,
+        &[
+            "certificate",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E001",
+            "--exam",
+            EXAM,
+            "--out",
+            "certs",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let genuine = d.join(format!("certs/{EXAM}/E001.pdf"));
+    // Renders are reproducible: the same record issued the same day gives the same bytes.
+    let again = certexam_keyed(
+        d,
+        &[
+            "certificate",
+            "--archive",
+            "hr",
+            "--candidate",
+            "E001",
+            "--exam",
+            EXAM,
+            "--out",
+            "again",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        fs::read(&genuine).unwrap(),
+        fs::read(d.join(format!("again/{EXAM}/E001.pdf"))).unwrap()
+    );
+    let e = entry(&ledger_lines(d)[line_of(d, "E001") - 1]);
+    let data = serde_json::json!({
+        "name": "李四", "candidate": "E002", "department": "", "exam_id": EXAM,
+        "exam_title": "网店客服上岗认证考试", "date": "2026-12-01", "total": "74", "max": "74",
+        "percent": "100", "valid_until": "2028-12-01", "fingerprint": e.fingerprint(),
+        "sha256": e.score_sha256, "record": e.record, "issued": "2026-12-02", "qr": "/qr.svg",
+    });
+    let forged = d.join("forged.pdf");
+    forge_certificate(
+        d,
+        &data,
+        "#place(top + left, text(size: 1pt, fill: white)[张三 E001])",
+        &forged,
+    );
+    let check = certexam_keyed(
+        d,
+        &[
+            "archive",
+            "verify-certificate",
+            forged.to_str().unwrap(),
+            "--archive",
+            "hr",
+        ],
+    );
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.starts_with("NOT VALID  "), "{}", check.stdout);
+    assert!(
+        check
+            .stdout
+            .contains("its text is not what the archive prints for this record"),
+        "{}",
+        check.stdout
+    );
+    for line in [
+        "    only on the certificate (its line 1): `张三 E001`",
+        "    only on the certificate (its line 13): `李四`",
+        "    missing from the certificate: `张三`",
+    ] {
+        assert!(check.stdout.contains(line), "{line}: {}", check.stdout);
+    }
+
+    // The genuine one is VALID with the key, and at most NOT VERIFIED without it.
+    let keyed = certexam_keyed(
+        d,
+        &[
+            "archive",
+            "verify-certificate",
+            genuine.to_str().unwrap(),
+            "--archive",
+            "hr",
+        ],
+    );
+    assert_eq!(keyed.code, 0, "{}{}", keyed.stdout, keyed.stderr);
+    assert!(keyed.stdout.starts_with("VALID  "), "{}", keyed.stdout);
+    let keyless = certexam(
+        d,
+        &[
+            "archive",
+            "verify-certificate",
+            genuine.to_str().unwrap(),
+            "--archive",
+            "hr",
+        ],
+    );
+    assert_eq!(keyless.code, 1, "{}{}", keyless.stdout, keyless.stderr);
+    assert!(
+        keyless
+            .stdout
+            .starts_with("NOT VERIFIED (no key given: add --pubkey NAME.pub)  "),
+        "{}",
+        keyless.stdout
+    );
+}
+
+/// `archive add` of `folder` under a file-size limit of `limit` bytes, as a
+/// full disk behaves: with `crash`, the process dies at the limit (like a
+/// power cut mid-write); without, the write fails and the add goes on.
+fn add_with_size_limit(d: &Path, folder: &str, limit: u64, crash: bool) -> Run {
+    let trap = if crash { "" } else { "trap '' XFSZ; " };
+    let script = format!(
+        "{trap}exec prlimit --fsize={limit} -- \"$0\" archive add --archive hr --pubkey proctor.pub {folder}"
+    );
+    let out = Command::new("sh")
+        .current_dir(d)
+        .env("CERTEXAM_NOW", NOW)
+        .args(["-c", &script, env!("CARGO_BIN_EXE_certexam")])
+        .output()
+        .expect("sh and prlimit (util-linux) are needed for this test");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An archive whose ledger is longer than a score file (so that a size
+/// limit just above the ledger stops the append, not the record copies),
+/// and a folder `more` with one record more than it holds.
+fn big_archive() -> tempfile::TempDir {
+    let dir = archived();
+    let d = dir.path();
+    many_records(40, &d.join("bulk"));
+    let add = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "bulk",
+        ],
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    many_records(41, &d.join("more"));
+    let ledger = fs::metadata(d.join("hr/ledger.jsonl")).unwrap().len();
+    let record = fs::metadata(d.join(format!("more/{EXAM}/C0040.score.toml")))
+        .unwrap()
+        .len();
+    assert!(record + 200 < ledger, "ledger {ledger}, record {record}");
+    dir
+}
+
+#[test]
+fn a_full_disk_during_add_leaves_the_ledger_exactly_as_it_was() {
+    let dir = big_archive();
+    let d = dir.path();
+    let before = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    let full = add_with_size_limit(d, "more", before.len() as u64 + 100, false);
+    assert_eq!(full.code, 2, "{}", full.stderr);
+    assert!(
+        full.stderr
+            .contains("cannot append to hr/ledger.jsonl; it was cut back to what it held before"),
+        "{}",
+        full.stderr
+    );
+    assert_eq!(fs::read(d.join("hr/ledger.jsonl")).unwrap(), before);
+    assert!(
+        !d.join(format!("hr/records/{EXAM}/C0040/C0040.score.toml"))
+            .exists()
+    );
+    assert!(!d.join("hr/.add-journal.json").exists());
+    assert_eq!(verify(d).code, 0);
+    // Space freed: the same add just works.
+    let again = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("C0040"), "{}", again.stdout);
+    assert_eq!(verify(d).code, 0);
+}
+
+#[test]
+fn an_add_killed_mid_append_is_undone_by_the_next_add() {
+    let dir = big_archive();
+    let d = dir.path();
+    let before = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    let crashed = add_with_size_limit(d, "more", before.len() as u64 + 100, true);
+    assert_ne!(crashed.code, 0);
+    let torn = fs::read(d.join("hr/ledger.jsonl")).unwrap();
+    assert_eq!(torn.len(), before.len() + 100, "half a line was appended");
+    assert!(d.join("hr/.add-journal.json").exists());
+    let stale = d.join(format!("hr/records/{EXAM}/E001/.E001.score.toml.x1y2.tmp"));
+    fs::write(&stale, "cut short").unwrap();
+    // Without the journal's undo, every later add and certificate would refuse.
+    let next = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert!(
+        next.stderr.contains(
+            "undid an `archive add` that was cut short: 100 byte(s) cut off the end of ledger.jsonl, 2 record file(s) it had copied removed"
+        ),
+        "{}",
+        next.stderr
+    );
+    assert!(
+        next.stderr
+            .contains("removed 1 temporary file(s) left in records/ by a write that was cut short"),
+        "{}",
+        next.stderr
+    );
+    assert!(next.stdout.contains("C0040"), "{}", next.stdout);
+    assert!(!stale.exists());
+    let run = verify(d);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_ledger_or_records_folder_that_is_a_symlink_is_refused() {
+    let dir = archived();
+    let d = dir.path();
+    fs::rename(d.join("hr/ledger.jsonl"), d.join("elsewhere.jsonl")).unwrap();
+    std::os::unix::fs::symlink(d.join("elsewhere.jsonl"), d.join("hr/ledger.jsonl")).unwrap();
+    many_records(1, &d.join("more"));
+    let add = certexam(
+        d,
+        &[
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            "more",
+        ],
+    );
+    assert_eq!(add.code, 2, "{}", add.stderr);
+    assert!(
+        add.stderr
+            .contains("cannot read hr/ledger.jsonl: it is a symbolic link"),
+        "{}",
+        add.stderr
+    );
+    fs::remove_file(d.join("hr/ledger.jsonl")).unwrap();
+    fs::rename(d.join("elsewhere.jsonl"), d.join("hr/ledger.jsonl")).unwrap();
+    fs::rename(d.join("hr/records"), d.join("records-elsewhere")).unwrap();
+    std::os::unix::fs::symlink(d.join("records-elsewhere"), d.join("hr/records")).unwrap();
+    let run = verify(d);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hr/records: it is a symbolic link"),
+        "{}",
+        run.stderr
     );
 }

@@ -604,6 +604,10 @@ fn parse_xml(text: &str) -> Node {
                 let text = t.xml10_content();
                 stack.last_mut().unwrap().text.push_str(&text);
             }
+            Event::CData(c) => {
+                let text: &str = &c;
+                stack.last_mut().unwrap().text.push_str(text);
+            }
             Event::GeneralRef(r) => {
                 let text = match r.resolve_char_ref().unwrap() {
                     Some(c) => c.to_string(),
@@ -965,4 +969,250 @@ answer = "A"
     let copy = clean_bank(&tmp.path().join("copy"));
     assert_eq!(copy.questions[0].digest(), original.questions[0].digest());
     assert_eq!(copy.questions[0].options[3], "'引号'");
+}
+
+// ---- Memory bombs (issue 16): refused before anything big is allocated.
+
+/// A workbook of two cells, A1 and XFD1048576: tiny on disk, but its used
+/// range is 1,048,576 × 16,384 cells, which calamine would allocate at once.
+fn sparse_bomb(path: &Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "题型").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
+    let tmp = tempfile::tempdir().unwrap();
+    sparse_bomb(&tmp.path().join("bomb.xlsx"));
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "bomb.xlsx", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "bomb.xlsx sheet sheet1: its cells span 1048576 rows × 16384 columns (17179869184 cells); at most 1000000 cells are read"
+        ),
+        "{stderr}"
+    );
+}
+
+/// `workbook` with its shared strings replaced by one string of `len` bytes.
+fn with_huge_cell(workbook: &Path, out: &Path, len: usize) {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(fs::File::open(workbook).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(fs::File::create(out).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut entry = zin.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        zout.start_file(name.as_str(), options).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            zout.write_all(
+                br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
+            )
+            .unwrap();
+            let chunk = vec![b'A'; 1 << 20];
+            for _ in 0..len / chunk.len() {
+                zout.write_all(&chunk).unwrap();
+            }
+            zout.write_all(b"</t></si></sst>").unwrap();
+        } else {
+            zout.write_all(&bytes).unwrap();
+        }
+    }
+    zout.finish().unwrap();
+}
+
+#[test]
+fn a_workbook_with_a_cell_of_70_mb_is_refused_and_never_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().write_string(0, 0, "题型").unwrap();
+    book.save(&small).unwrap();
+    with_huge_cell(&small, &tmp.path().join("huge.xlsx"), 70 << 20);
+    let size = fs::metadata(tmp.path().join("huge.xlsx")).unwrap().len();
+    assert!(size < 1 << 20, "{size}");
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "huge.xlsx", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("huge.xlsx holds the part xl/sharedStrings.xml of 73 MB when unpacked; at most 64 MB is read"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 1000, "{} bytes of messages", stderr.len());
+}
+
+#[test]
+fn a_csv_cell_longer_than_excel_allows_is_refused_with_an_excerpt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "题".repeat(40_000);
+    fs::write(
+        tmp.path().join("sheet.csv"),
+        format!("题型,题干,答案\n单选,{long},A\n"),
+    )
+    .unwrap();
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "sheet.csv", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("sheet.csv row 2, column B: the cell holds 40000 characters; Excel keeps at most 32767 in a cell"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 1000, "{} bytes of messages", stderr.len());
+}
+
+#[test]
+fn a_sheet_file_of_100_mb_is_refused_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = fs::File::create(tmp.path().join("big.csv")).unwrap();
+    f.set_len(100_000_000).unwrap();
+    let out = certexam(tmp.path())
+        .args(["bank", "import", "big.csv", "--out", "bank"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big.csv is 100 MB; a sheet certexam reads is at most 16 MB"),
+        "{stderr}"
+    );
+}
+
+/// A bank folder with one category and the questions given (TOML text).
+fn bank_with(dir: &Path, category_title: &str, questions: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("bank.toml"),
+        format!(
+            "name = \"t\"\nversion = \"1\"\n\n[[category]]\nid = \"x\"\ntitle = {category_title:?}\ntitle_en = \"X\"\n"
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("q.toml"), questions).unwrap();
+}
+
+#[test]
+fn moodle_xml_texts_are_cdata_so_moodle_keeps_every_space() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Moodle's xmlize dropped the space after an escaped character before
+    // Chinese text, and a space on its 4,096-byte read boundary.
+    let specials = "A & 退款 < 换货 > 说明 \" 引号 ' 单引号 ]]> 结束";
+    let long = format!("{}{}", "售后 服务 ".repeat(500), specials);
+    assert!(long.len() > 4096);
+    let questions = format!(
+        "[[question]]\nid = \"X-1\"\ntype = \"single\"\ncategory = \"x\"\ndifficulty = 2\nstem = {long:?}\noptions = [{specials:?}, \"否 & 是\"]\nanswer = \"A\"\nexplanation = {specials:?}\n"
+    );
+    bank_with(&tmp.path().join("bank"), "售后", &questions);
+    certexam(tmp.path())
+        .args([
+            "bank",
+            "export",
+            "bank",
+            "--format",
+            "moodle-xml",
+            "--out",
+            "bank.xml",
+        ])
+        .assert()
+        .success();
+    let text = fs::read_to_string(tmp.path().join("bank.xml")).unwrap();
+    assert!(
+        text.contains(
+            "<text><![CDATA[A & 退款 < 换货 > 说明 \" 引号 ' 单引号 ]]]]><![CDATA[> 结束]]></text>"
+        ),
+        "{text}"
+    );
+    let quiz = parse_xml(&text);
+    let q = quiz
+        .all("question")
+        .into_iter()
+        .find(|q| q.attrs["type"] == "multichoice")
+        .unwrap();
+    assert_eq!(q.text_of("questiontext"), long);
+    assert_eq!(q.text_of("generalfeedback"), specials);
+    let answers: Vec<&str> = q
+        .all("answer")
+        .iter()
+        .map(|a| a.one("text").text.as_str())
+        .collect();
+    assert_eq!(answers, [specials, "否 & 是"]);
+    // No text of a question, answer or feedback goes through entity escapes.
+    for part in text.split("<text>").skip(1) {
+        let inner = part.split("</text>").next().unwrap();
+        if inner.starts_with("<![CDATA[") {
+            assert!(
+                !inner.contains("&amp;") && !inner.contains("&lt;"),
+                "{inner}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gift_puts_a_wrong_option_first_when_the_right_one_has_an_arrow_and_warns_about_what_moodle_alters()
+ {
+    let tmp = tempfile::tempdir().unwrap();
+    bank_with(
+        &tmp.path().join("bank"),
+        "售后 <退款>",
+        r#"[[question]]
+id = "X-1"
+type = "single"
+category = "x"
+difficulty = 2
+stem = "退款流程是？"
+options = ["申请 -> 审核 -> 退款", "直接退款", "%25%先退一半"]
+answer = "A"
+tags = ["a<b", "`code`"]
+"#,
+    );
+    let out = certexam(tmp.path())
+        .args([
+            "bank",
+            "export",
+            "bank",
+            "--format",
+            "gift",
+            "--out",
+            "bank.gift",
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let gift = fs::read_to_string(tmp.path().join("bank.gift")).unwrap();
+    // gift-pegjs reads a question whose first answer is `=… -> …` as a
+    // matching question and rejects the whole file.
+    assert!(
+        gift.contains(
+            "::X-1::[plain]退款流程是？{\n~直接退款\n=申请 -> 审核 -> 退款\n~%0%%25%先退一半\n}\n"
+        ),
+        "{gift}"
+    );
+    for warning in [
+        "warning: X-1: Moodle drops `<`, `>` and `` ` `` from tags on import (tag `a<b`)",
+        "warning: X-1: Moodle drops `<`, `>` and `` ` `` from tags on import (tag `` `code` ``)",
+        "warning: category x: Moodle strips `<` and `>` from category titles on import (`售后 <退款>`)",
+        "warning: X-1: option C begins with `%25%`, which Moodle reads as a weight of 25 %",
+    ] {
+        assert!(
+            stderr.contains(warning),
+            "missing {warning:?} in:\n{stderr}"
+        );
+    }
 }

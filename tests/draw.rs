@@ -379,7 +379,7 @@ fn roster_problems_are_reported_by_row_and_nothing_is_drawn() {
     );
     for expected in [
         format!("error: candidate id `E001` is listed twice\n  --> {path}:3\n"),
-        format!("error: candidate id `../x` is not allowed\n  --> {path}:4\n"),
+        format!("error: candidate id `../x` is not allowed: it contains `/`\n  --> {path}:4\n"),
         format!("error: candidate `E004` has an empty name\n  --> {path}:5\n"),
         format!("error: row has 3 fields, the header has 2\n  --> {path}:6\n"),
     ] {
@@ -1227,4 +1227,98 @@ fn the_reimplementation_draws_the_same_calibrated_v2_papers() {
         );
     }
     assert!(retried, "the fixture should exercise the retry");
+}
+
+#[test]
+fn ids_that_vanish_or_collide_on_some_system_are_refused_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, path) = refused_roster(
+        dir.path(),
+        "id,name\nE001,张三\n.hidden,李四\ne001,王五\nCON,赵六\nLPT1.txt,孙七\nfoo.,周八\naux,吴九\n",
+    );
+    for expected in [
+        format!(
+            "error: candidate id `.hidden` is not allowed: it starts with `.` (a file name starting with a dot is hidden)\n  --> {path}:3\n"
+        ),
+        format!(
+            "error: candidate id `e001` differs from `E001` only by letter case; Windows and macOS would keep one file for both\n  --> {path}:4\n"
+        ),
+        format!(
+            "error: candidate id `CON` is not allowed: `CON` is a device name on Windows, not a file name\n  --> {path}:5\n"
+        ),
+        format!(
+            "error: candidate id `LPT1.txt` is not allowed: `LPT1.txt` is a device name on Windows, not a file name\n  --> {path}:6\n"
+        ),
+        format!(
+            "error: candidate id `foo.` is not allowed: it ends with a dot, which Windows drops\n  --> {path}:7\n"
+        ),
+        format!(
+            "error: candidate id `aux` is not allowed: `aux` is a device name on Windows, not a file name\n  --> {path}:8\n"
+        ),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_validity_beyond_a_hundred_years_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("examples/blueprint.toml")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("valid_months"))
+        .unwrap()
+        + 1;
+    let blueprint = dir.path().join("blueprint.toml");
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("valid_months") {
+                "valid_months = 4000000000".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(&blueprint, edited.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    let assert = certexam()
+        .args(["draw", "--blueprint"])
+        .arg(&blueprint)
+        .args(["--roster", "examples/roster.csv", "--seed", "x", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "error: `valid_months` = 4000000000 is more than 1200 (100 years)\n  --> {}:{line}:16\n",
+            blueprint.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_roster_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "name").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(&roster).unwrap();
+    let out = dir.path().join("out");
+    let assert = draw_example(&out, &roster, "x").code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("its cells span 1048576 rows × 16384 columns"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }

@@ -92,7 +92,14 @@ fn read_score(path: &Path) -> ScoreFile {
 }
 
 fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    // Reports for people start with a UTF-8 byte-order mark, for Excel.
+    let bytes = fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "{} has no BOM",
+        path.display()
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let header = reader.headers().unwrap().clone();
     reader
         .records()
@@ -1478,4 +1485,203 @@ fn killing_grade_mid_batch_leaves_only_complete_signed_files() {
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------
+// Hostile and damaged files (issue 16).
+
+/// Replaces line `n` (0-based) of a text file.
+fn replace_line(path: &Path, n: usize, line: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[n] = line;
+    fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_short_signature_line_is_reported_as_damaged_and_every_other_file_still_checked() {
+    let (dir, folder) = graded_pair();
+    let d = dir.path();
+    // "AAAAAAAAAAAAAA==" decodes to 10 bytes; a signature needs 64.
+    replace_line(
+        &folder.join("T01.score.toml.minisig"),
+        3,
+        "AAAAAAAAAAAAAA==",
+    );
+    let r = verify(d, "proctor.pub", &folder);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "T01.score.toml.minisig is not a minisign signature (its comment signature line holds 10 bytes instead of 64: the file is damaged or cut short)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("OK      "), "{}", r.stdout);
+    // Grading again re-checks the existing record: set aside, not a crash.
+    let again = grade(d, &["--sheets", "s.csv"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("T01"), "{}", again.stderr);
+    // The archive refuses that file and adds the other.
+    let add = run(certexam(d).args([
+        "archive",
+        "add",
+        "--archive",
+        "hr",
+        "--pubkey",
+        "proctor.pub",
+        "scores",
+    ]));
+    assert_eq!(add.code, 1, "{}", add.stderr);
+    assert!(add.stderr.contains("refused "), "{}", add.stderr);
+    assert!(add.stdout.contains("T02"), "{}", add.stdout);
+}
+
+/// A test paper with one change, its digest recomputed (as anyone can).
+fn write_doctored_paper(d: &Path, edit: impl FnOnce(&mut PaperContent)) {
+    let mut content = test_paper("T01", "考生1").content;
+    edit(&mut content);
+    let paper = Paper::new(content);
+    fs::write(d.join("papers/T01.paper.toml"), paper.to_toml()).unwrap();
+}
+
+#[test]
+fn a_manifest_with_a_recomputed_digest_but_impossible_content_is_refused_not_a_panic() {
+    type Edit = fn(&mut PaperContent);
+    let cases: [(Edit, &str); 5] = [
+        (
+            |c| c.questions[0].section = 0,
+            "question 1 names section 0, but the paper has 3 section(s)",
+        ),
+        (
+            |c| c.exam.valid_months = Some(4_000_000_000),
+            "valid_months = 4000000000 is more than 1200 (100 years)",
+        ),
+        (
+            |c| c.questions[1].answer = Key::Letters("E".into()),
+            "question 2: its key names `E`, but its options are A–C",
+        ),
+        (
+            |c| c.questions[2].number = 9,
+            "question 3 has number 9; questions are numbered 1, 2, 3, … in order",
+        ),
+        (
+            |c| c.exam.sections[0].points = -2.0,
+            "section 1: points -2 is not a number of points ≥ 0 in hundredths",
+        ),
+    ];
+    for (edit, message) in cases {
+        let (dir, ids) = session(1);
+        let d = dir.path();
+        write_doctored_paper(d, edit);
+        fs::write(
+            d.join("s.csv"),
+            wide_csv(7, &[("T01", &ids["T01"], &ALL_RIGHT)]),
+        )
+        .unwrap();
+        let r = grade(d, &["--sheets", "s.csv"]);
+        assert_eq!(r.code, 2, "{message}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("T01.paper.toml is not a paper `certexam draw` makes; draw it again"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(message), "{message}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn verify_names_a_missing_first_version_a_legacy_signature_and_totals_that_do_not_add_up() {
+    let (dir, folder) = graded_pair();
+    let d = dir.path();
+    let regrade = grade(d, &["--sheets", "s.csv", "--void", "SEC-001"]);
+    assert!(regrade.code <= 1, "{}", regrade.stderr);
+    assert!(folder.join("T01.score.v2.toml").exists());
+    fs::remove_file(folder.join("T01.score.toml")).unwrap();
+    fs::remove_file(folder.join("T01.score.toml.minisig")).unwrap();
+    let r = verify(d, "proctor.pub", &folder);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "MISSING {}: {} is version 2 and supersedes it, but it is not there",
+            folder.join("T01.score.toml").display(),
+            folder.join("T01.score.v2.toml").display()
+        )),
+        "{}",
+        r.stdout
+    );
+
+    // A legacy signature (`minisign -l`) is named as such.
+    let t02 = folder.join("T02.score.toml");
+    let comment = read_score(&t02).trusted_comment();
+    fs::remove_file(folder.join("T02.score.toml.minisig")).unwrap();
+    let out = std::process::Command::new("minisign")
+        .args(["-S", "-l", "-W", "-s", "proctor.key", "-m"])
+        .arg(&t02)
+        .arg("-t")
+        .arg(&comment)
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the `minisign` program is needed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = verify(d, "proctor.pub", &t02);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("legacy signature: it was made with `minisign -l`"),
+        "{}",
+        r.stdout
+    );
+
+    // A signer's sum that is wrong is caught although the signature holds.
+    let mut score = read_score(&t02);
+    score.result.total = Points(score.result.total.0 + 100);
+    let text = score.to_toml();
+    fs::write(&t02, &text).unwrap();
+    let sk = certexam::sign::SecretKey::read(&d.join("proctor.key"), || Ok(String::new())).unwrap();
+    fs::write(
+        folder.join("T02.score.toml.minisig"),
+        sk.sign(text.as_bytes(), &score.trusted_comment()),
+    )
+    .unwrap();
+    let r = verify(d, "proctor.pub", &t02);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("signed, but its figures do not add up: its total"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unencrypted_secret_key_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, ids) = session(1);
+    let d = dir.path();
+    fs::write(
+        d.join("s.csv"),
+        wide_csv(7, &[("T01", &ids["T01"], &ALL_RIGHT)]),
+    )
+    .unwrap();
+    fs::set_permissions(d.join("proctor.key"), fs::Permissions::from_mode(0o644)).unwrap();
+    let r = grade(d, &["--sheets", "s.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "warning: proctor.key is a secret key without a password, and every user on this machine may read it"
+        ),
+        "{}",
+        r.stderr
+    );
+    fs::set_permissions(d.join("proctor.key"), fs::Permissions::from_mode(0o600)).unwrap();
+    let r = grade(d, &["--sheets", "s.csv"]);
+    assert!(!r.stderr.contains("warning: proctor.key"), "{}", r.stderr);
 }

@@ -767,3 +767,102 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
         "a stale paper was printed"
     );
 }
+
+/// Whether a process is still running (a zombie waiting to be reaped is not).
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        !s.lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'))
+    })
+}
+
+/// The answer keys sit in the build folder while typst runs: it is the
+/// owner's alone, and termination stops typst and removes it.
+#[cfg(target_os = "linux")]
+#[test]
+fn build_folders_are_owner_only_and_termination_stops_typst_and_removes_them() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    draw_example(d, &[("E001", "张三"), ("E002", "李四")]);
+    // A typst that is slow to compile, and says which process it is.
+    let typst = d.join("typst");
+    fs::write(
+        &typst,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'typst 0.15.1 (test)' ;;\n  fonts) printf 'Noto Serif CJK SC\\nNoto Sans CJK SC\\nDejaVu Sans\\n' ;;\n  *) echo $$ >> '{}'; exec sleep 60 ;;\nesac\n",
+            d.join("pids").display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&typst, fs::Permissions::from_mode(0o755)).unwrap();
+    let tmp = d.join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let child = Process::new(env!("CARGO_BIN_EXE_certexam"))
+        .current_dir(root())
+        .env("TMPDIR", &tmp)
+        .arg("render")
+        .arg("--papers")
+        .arg(d.join("exam"))
+        .arg("--out")
+        .arg(d.join("out"))
+        .arg("--typst")
+        .arg(&typst)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !d.join("pids").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "typst never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let builds: Vec<PathBuf> = fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("certexam-build-")
+        })
+        .collect();
+    assert_eq!(builds.len(), 1, "{builds:?}");
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&builds[0]), 0o700);
+    let mut files = 0;
+    let mut stack = vec![builds[0].clone()];
+    while let Some(p) = stack.pop() {
+        for e in fs::read_dir(&p).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+    }
+    assert!(files > 0);
+    let status = Process::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        !builds[0].exists(),
+        "the build folder is left behind: {err}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    for pid in fs::read_to_string(d.join("pids")).unwrap().lines() {
+        assert!(!running(pid.parse().unwrap()), "typst {pid} runs on");
+    }
+}

@@ -251,10 +251,69 @@ impl BankQuestion {
 
 /// Formats a ratio or correlation for people: `0.6124`; `-` when undefined.
 pub fn fmt4(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| format!("{:.4}", v + 0.0))
+    value.map_or_else(|| "-".to_string(), |v| round_half_up(v, 4))
 }
 
 /// Formats a mean or standard deviation: `12.35`.
 pub fn fmt2(value: f64) -> String {
-    format!("{:.2}", value + 0.0)
+    round_half_up(value, 2)
+}
+
+/// `value` rounded half up (away from zero) to `places` decimals, as the
+/// score files round. Means come from exact hundredths (50.305 is 10061 ÷
+/// 200), but as a binary float 50.305 is 50.30499999…, which `{:.2}` prints
+/// as 50.30: the value is first read to 10 decimals, which undoes that
+/// representation error, and rounded from those digits.
+pub fn round_half_up(value: f64, places: usize) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let digits = format!("{:.10}", value.abs());
+    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let mut number: Vec<u8> = whole.bytes().chain(frac.bytes().take(places)).collect();
+    if frac.as_bytes().get(places).is_some_and(|&d| d >= b'5') {
+        // Carry the 1 up through the digits.
+        let mut i = number.len();
+        loop {
+            if i == 0 {
+                number.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if number[i] == b'9' {
+                number[i] = b'0';
+            } else {
+                number[i] += 1;
+                break;
+            }
+        }
+    }
+    let number = String::from_utf8(number).expect("digits are ASCII");
+    let (w, f) = number.split_at(number.len() - places);
+    let zero = number.bytes().all(|b| b == b'0');
+    let sign = if value < 0.0 && !zero { "-" } else { "" };
+    if places == 0 {
+        format!("{sign}{w}")
+    } else {
+        format!("{sign}{w}.{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_round_half_up_from_their_exact_value() {
+        assert_eq!(fmt2(50.305), "50.31");
+        assert_eq!(fmt2(10061.0 / 200.0), "50.31");
+        assert_eq!(fmt2(2.675), "2.68");
+        assert_eq!(fmt2(1.004999), "1.00");
+        assert_eq!(fmt2(99.995), "100.00");
+        assert_eq!(fmt2(0.0), "0.00");
+        assert_eq!(fmt2(-0.0), "0.00");
+        assert_eq!(fmt4(Some(-0.26665)), "-0.2667");
+        assert_eq!(fmt4(Some(-0.00001)), "0.0000");
+        assert_eq!(fmt4(None), "-");
+    }
 }

@@ -21,7 +21,7 @@ pub const FORMAT: &str = "certexam-analysis-report-v1";
 const LETTERS: &str = "ABCDEFGH";
 
 fn opt(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| format!("{:.4}", v + 0.0))
+    value.map_or_else(String::new, |v| super::round_half_up(v, 4))
 }
 
 fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
@@ -30,7 +30,7 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
 
 /// `items.csv`: one row per bank question (see the README).
 pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     let mut header: Vec<String> = [
         "id",
         "type",
@@ -109,7 +109,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
         .iter()
         .flat_map(|e| e.categories.iter().map(|c| c.id.as_str()))
         .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     let mut header: Vec<String> = [
         "exam",
         "title",

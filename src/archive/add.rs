@@ -4,13 +4,12 @@
 //! archive lock, so concurrent adds queue up instead of forking the chain.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ledger::{self, Entry};
 use super::store::{self, Copy, StoreError};
 use super::verify::{self, Finding};
-use super::{lock, read_ledger_text};
+use super::{journal, lock, read_ledger_text, record};
 use crate::score_file::ScoreFile;
 use crate::sign::{self, PublicKey};
 
@@ -36,6 +35,8 @@ pub struct AddReport {
     pub added: Vec<Entry>,
     pub already: Vec<Already>,
     pub rejected: Vec<Rejected>,
+    /// What was undone of an add that a crash cut short, before this one.
+    pub recovered: journal::Recovered,
 }
 
 /// What stops an add before anything is written.
@@ -46,7 +47,7 @@ pub enum AddError {
     #[error(transparent)]
     Read(#[from] verify::ReadError),
     #[error(
-        "the ledger is damaged, so nothing was added (appending would hide the damage):\n  {}\nrun `certexam archive verify` and restore ledger.jsonl from a backup",
+        "the archive is damaged, so nothing was added (appending would hide the damage):\n  {}\nrun `certexam archive verify` and restore what it names (ledger.jsonl or records) from a backup",
         .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
     )]
     Damaged(Vec<Finding>),
@@ -161,6 +162,8 @@ pub fn add(
     });
 
     let _lock = lock::lock(archive, waiting)?;
+    super::check_no_symlinks(archive)?;
+    report.recovered = journal::recover(archive).map_err(AddError::Write)?;
     let text = read_ledger_text(archive)?;
     let (lines, cut_short) = ledger::parse(&text);
     let (chain, findings) = verify::check_chain(&lines, cut_short);
@@ -227,6 +230,15 @@ pub fn add(
     if new.is_empty() {
         return Ok(report);
     }
+    // The chain alone proves nothing against someone who rewrote a line and
+    // recomputed every hash after it: before building on the ledger, every
+    // line must agree with its signed record (only when there is something
+    // to append, so adding a folder again stays cheap).
+    let opened = record::open_chain(archive, Some(key), &chain);
+    let problems: Vec<Finding> = opened.problems().cloned().collect();
+    if !problems.is_empty() {
+        return Err(AddError::Damaged(problems));
+    }
     let copies: Vec<Copy<'_>> = new
         .iter()
         .map(|(c, record)| Copy {
@@ -235,7 +247,25 @@ pub fn add(
             signature: &c.signature,
         })
         .collect();
-    store::store(archive, &copies).map_err(AddError::Write)?;
+    journal::begin(
+        archive,
+        &journal::Journal {
+            ledger_len: text.len() as u64,
+            files: copies
+                .iter()
+                .filter(|c| !store::on_disk(archive, c.record).exists())
+                .map(|c| c.record.to_string())
+                .collect(),
+        },
+    )
+    .map_err(AddError::Write)?;
+    // From here on, any failure leaves the archive as it was: undone now,
+    // or (after a crash) by the next add.
+    let undo = |e: anyhow::Error| {
+        let _ = journal::recover(archive);
+        AddError::Write(e)
+    };
+    store::store(archive, &copies).map_err(undo)?;
 
     let mut seq = chain.last().map_or(0, |(_, e)| e.seq);
     let mut lines = String::new();
@@ -254,19 +284,7 @@ pub fn add(
         lines.push_str(&entry.to_line());
         report.added.push(entry);
     }
-    append(&archive.join(ledger::FILE), lines.as_bytes()).map_err(AddError::Write)?;
+    journal::append(&archive.join(ledger::FILE), lines.as_bytes()).map_err(undo)?;
+    journal::finish(archive).map_err(AddError::Write)?;
     Ok(report)
-}
-
-/// Appends to the ledger in one write and flushes it to disk.
-fn append(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot append to {}", path.display()))
 }

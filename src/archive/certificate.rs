@@ -79,6 +79,77 @@ pub fn data(entry: &Entry, score: &ScoreFile, issued: &str) -> CertificateData {
     }
 }
 
+/// The PDF creation time of a certificate issued on `issued`: midnight UTC
+/// of that day, so that the same record issued on the same day renders to
+/// the same bytes, and `verify-certificate` can render it again to compare.
+pub fn creation_timestamp(issued: jiff::civil::Date) -> i64 {
+    issued
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_or(0, |z| z.timestamp().as_second())
+}
+
+/// The label before the issue date at the bottom of every certificate.
+pub const ISSUED_LABEL: &str = "签发日期 Issued:";
+
+/// The issue date printed on a certificate (see [`ISSUED_LABEL`]).
+pub fn issued_in(text: &str) -> Option<jiff::civil::Date> {
+    let after = &text[text.find(ISSUED_LABEL)? + ISSUED_LABEL.len()..];
+    after.trim_start().get(..10)?.parse().ok()
+}
+
+/// A line in which a certificate's text differs from the certificate the
+/// archive renders for its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// A line of the certificate (numbered as in its text) that the
+    /// archive's certificate does not have.
+    Extra { line: usize, text: String },
+    /// A line of the archive's certificate that the certificate lacks.
+    Missing { text: String },
+}
+
+/// The lines that differ between a certificate's text and the text of the
+/// certificate the archive would print (both as `pdftotext` reads them),
+/// as a line diff (longest common subsequence); blank lines and runs of
+/// spaces are ignored. Empty when they are the same.
+pub fn text_differences(found: &str, expected: &str) -> Vec<Difference> {
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let (a, b) = (lines(found), lines(expected));
+    // lcs[i][j]: length of the common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(Difference::Missing { text: b[j].clone() });
+            j += 1;
+        } else {
+            out.push(Difference::Extra {
+                line: i + 1,
+                text: a[i].clone(),
+            });
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The text the QR code holds: the fingerprint, labelled.
 pub fn qr_text(data: &CertificateData) -> String {
     format!("certexam-record sha256:{}", data.fingerprint)
@@ -125,7 +196,7 @@ fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CertErr
 pub struct Renderer {
     typst: Typst,
     font_paths: Vec<PathBuf>,
-    build: tempfile::TempDir,
+    build: crate::cleanup::BuildDir,
 }
 
 impl Renderer {
@@ -142,14 +213,12 @@ impl Renderer {
                 families.cjk().into_iter().map(String::from).collect(),
             ));
         }
-        let build = tempfile::Builder::new()
-            .prefix("certexam-certificate-")
-            .tempdir()
+        let build = crate::cleanup::BuildDir::new()
             .map_err(io("create a build folder in", &std::env::temp_dir()))?;
         let root = build.path();
         let write = |name: &str, text: &str| {
             let path = root.join(name);
-            std::fs::write(&path, text).map_err(io("write", &path))
+            crate::cleanup::write_private(&path, text.as_bytes()).map_err(io("write", &path))
         };
         write("certificate.typ", TEMPLATE)?;
         write("fonts.json", &usable_fonts(&families, &seen))?;
@@ -175,10 +244,11 @@ impl Renderer {
         let mut data = data.clone();
         data.qr = format!("/job{job}/qr.svg");
         let qr = dir.join("qr.svg");
-        std::fs::write(&qr, render::qr_svg(&qr_text(&data))).map_err(io("write", &qr))?;
+        crate::cleanup::write_private(&qr, render::qr_svg(&qr_text(&data)).as_bytes())
+            .map_err(io("write", &qr))?;
         let json = dir.join("data.json");
         let text = serde_json::to_vec_pretty(&data).expect("certificate data serializes");
-        std::fs::write(&json, text).map_err(io("write", &json))?;
+        crate::cleanup::write_private(&json, &text).map_err(io("write", &json))?;
         let pdf = dir.join("certificate.pdf");
         let inputs = [("data", format!("/job{job}/data.json"))];
         self.typst.compile_with(
@@ -239,6 +309,17 @@ pub fn pdf_text(pdf: &Path) -> Result<String, CertError> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// The text of PDF bytes (a certificate rendered again), as `pdftotext` reads it.
+pub fn pdf_bytes_text(bytes: &[u8]) -> Result<String, CertError> {
+    let mut temp = tempfile::Builder::new()
+        .prefix("certexam-certificate-")
+        .suffix(".pdf")
+        .tempfile()
+        .map_err(io("create a temporary file in", &std::env::temp_dir()))?;
+    std::io::Write::write_all(&mut temp, bytes).map_err(io("write", temp.path()))?;
+    pdf_text(temp.path())
+}
+
 /// Candidate fingerprints in a certificate's text: runs of exactly
 /// [`FINGERPRINT_LEN`] lower-case hex digits, in order, without repeats.
 pub fn fingerprints_in(text: &str) -> Vec<String> {
@@ -265,5 +346,28 @@ mod tests {
         let text = "证书指纹 Fingerprint 3f9a1c0b7d2e4f68\nSHA-256: 3f9a1c0b7d2e4f68aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nCS-CERT-2026Q4 20260101";
         assert_eq!(fingerprints_in(text), ["3f9a1c0b7d2e4f68"]);
         assert!(fingerprints_in("ABCDEF0123456789").is_empty());
+    }
+
+    #[test]
+    fn a_changed_and_an_added_line_are_named() {
+        let expected = "证 书\n兹证明 张三\n\nfingerprint 1\n";
+        let found = "张三 E001\n证 书\n兹证明  李四\nfingerprint 1\n";
+        assert_eq!(
+            text_differences(found, expected),
+            [
+                Difference::Extra {
+                    line: 1,
+                    text: "张三 E001".into()
+                },
+                Difference::Missing {
+                    text: "兹证明 张三".into()
+                },
+                Difference::Extra {
+                    line: 3,
+                    text: "兹证明 李四".into()
+                },
+            ]
+        );
+        assert!(text_differences(expected, expected).is_empty());
     }
 }

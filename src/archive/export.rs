@@ -1,13 +1,15 @@
 //! HR's spreadsheet of the archive: one row per archived record (every
 //! version, in ledger order), as CSV or as an Excel workbook, with English
-//! or Chinese column names. Pure: entries in, file bytes out.
+//! or Chinese column names. Values come from the signed score files (see
+//! [`super::record`]); a record that does not verify shows no result.
+//! Pure: opened records in, file bytes out.
 
 use crate::spreadsheet::excel_safe;
 use jiff::civil::Date;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::ledger::Entry;
 use super::query::{self, Standing};
+use super::record::Record;
 
 /// Column-name language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,8 @@ impl Cell {
 
 fn status_word(status: Option<Standing>, lang: Lang) -> &'static str {
     match (status, lang) {
+        (Some(Standing::Unverified), Lang::En) => "unverified",
+        (Some(Standing::Unverified), Lang::Zh) => "未通过核验",
         (Some(Standing::Certified), Lang::En) => "certified",
         (Some(Standing::Expired), Lang::En) => "expired",
         (Some(Standing::Failed), Lang::En) => "failed",
@@ -83,26 +87,35 @@ fn status_word(status: Option<Standing>, lang: Lang) -> &'static str {
     }
 }
 
-/// The header and the rows: every entry in ledger order; `status` is the
+/// The header and the rows: every record in ledger order; `status` is the
 /// standing on `on` for each candidate's latest record, and "superseded"
-/// for older versions.
-pub fn rows(entries: &[Entry], lang: Lang, on: Date) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
-    let latest: std::collections::HashSet<u64> =
-        query::latest(entries).iter().map(|(e, _)| e.seq).collect();
+/// for older versions. A record that does not verify has no points, no
+/// result and no validity, and its candidate's status is "unverified".
+pub fn rows(records: &[Record], lang: Lang, on: Date) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    let latest: std::collections::HashMap<u64, Standing> = query::latest(records)
+        .into_iter()
+        .map(|(r, _, all)| (r.entry.seq, query::standing_of(r, all, on)))
+        .collect();
     let header = match lang {
         Lang::En => HEADERS_EN.to_vec(),
         Lang::Zh => HEADERS_ZH.to_vec(),
     };
     let text = |s: &str| Cell::Text(s.to_string());
-    let rows = entries
+    let rows = records
         .iter()
-        .map(|e| {
-            let status = latest.contains(&e.seq).then(|| query::standing(e, on));
-            let result = match (e.pass, lang) {
-                (true, Lang::En) => "pass",
-                (false, Lang::En) => "fail",
-                (true, Lang::Zh) => "合格",
-                (false, Lang::Zh) => "不合格",
+        .map(|r| {
+            let e = &r.entry;
+            let status = latest.get(&e.seq).copied();
+            let trusted = r.trusted();
+            let result = match (trusted, e.pass, lang) {
+                (false, _, _) => status_word(Some(Standing::Unverified), lang),
+                (true, true, Lang::En) => "pass",
+                (true, false, Lang::En) => "fail",
+                (true, true, Lang::Zh) => "合格",
+                (true, false, Lang::Zh) => "不合格",
+            };
+            let number = |n: f64| {
+                if trusted { Cell::Number(n) } else { text("") }
             };
             vec![
                 Cell::Number(e.seq as f64),
@@ -112,11 +125,11 @@ pub fn rows(entries: &[Entry], lang: Lang, on: Date) -> (Vec<&'static str>, Vec<
                 text(&e.name),
                 text(&e.paper_id),
                 Cell::Number(f64::from(e.version)),
-                Cell::Number(e.total.as_f64()),
-                Cell::Number(e.max.as_f64()),
-                Cell::Number(e.percent),
+                number(e.total.as_f64()),
+                number(e.max.as_f64()),
+                number(e.percent),
                 text(result),
-                text(e.valid_until.as_deref().unwrap_or("")),
+                text(e.valid_until.as_deref().filter(|_| trusted).unwrap_or("")),
                 text(status_word(status, lang)),
                 text(e.fingerprint()),
                 text(&e.record),
@@ -127,13 +140,11 @@ pub fn rows(entries: &[Entry], lang: Lang, on: Date) -> (Vec<&'static str>, Vec<
     (header, rows)
 }
 
-/// CSV bytes. Chinese headers come with a UTF-8 byte-order mark so that
-/// Excel on a Chinese Windows opens the file as UTF-8.
-pub fn csv(header: &[&str], rows: &[Vec<Cell>], lang: Lang) -> Vec<u8> {
-    let mut out = Vec::new();
-    if lang == Lang::Zh {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
+/// CSV bytes, starting with a UTF-8 byte-order mark in either language (the
+/// names are Chinese either way) so that Excel on a Chinese Windows opens
+/// the file as UTF-8.
+pub fn csv(header: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let out = crate::spreadsheet::BOM.to_vec();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
@@ -178,10 +189,11 @@ pub fn xlsx(header: &[&str], rows: &[Vec<Cell>], lang: Lang) -> Result<Vec<u8>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::ledger::Entry;
     use crate::score_file::Points;
 
-    fn entry(seq: u64, version: u32, pass: bool) -> Entry {
-        Entry {
+    fn entry(seq: u64, version: u32, pass: bool) -> Record {
+        let entry = Entry {
             seq,
             added_at: "2026-12-02T09:00:00Z".into(),
             exam: "X".into(),
@@ -199,6 +211,13 @@ mod tests {
             sig_sha256: "cd".repeat(32),
             prev: String::new(),
             hash: String::new(),
+        };
+        Record {
+            line: seq as usize,
+            entry,
+            score: None,
+            verified: true,
+            problems: Vec::new(),
         }
     }
 
@@ -207,10 +226,10 @@ mod tests {
         let entries = [entry(1, 1, false), entry(2, 2, true)];
         let on: Date = "2027-01-01".parse().unwrap();
         let (header, rows) = rows(&entries, Lang::En, on);
-        let text = String::from_utf8(csv(&header, &rows, Lang::En)).unwrap();
+        let text = String::from_utf8(csv(&header, &rows)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("seq,added_at,exam,candidate,name,"));
+        assert!(lines[0].starts_with("\u{feff}seq,added_at,exam,candidate,name,"));
         assert!(
             lines[1].contains(",\"张三, \"\"Zhang\"\"\",")
                 && lines[1].contains(",fail,,superseded,"),
@@ -225,13 +244,13 @@ mod tests {
     }
 
     #[test]
-    fn chinese_headers_start_with_a_byte_order_mark() {
+    fn headers_in_either_language_follow_a_byte_order_mark() {
         let (header, rows) = rows(
             &[entry(1, 1, true)],
             Lang::Zh,
             "2027-01-01".parse().unwrap(),
         );
-        let text = String::from_utf8(csv(&header, &rows, Lang::Zh)).unwrap();
+        let text = String::from_utf8(csv(&header, &rows)).unwrap();
         assert!(
             text.starts_with("\u{feff}序号,入档时间,考试编号,考号,姓名"),
             "{text}"

@@ -6,53 +6,42 @@
 pub mod add;
 pub mod certificate;
 pub mod export;
+pub mod journal;
 pub mod ledger;
 pub mod lock;
 pub mod query;
+pub mod record;
 pub mod store;
 pub mod verify;
 
 use std::path::Path;
 
-use ledger::Entry;
-use verify::{Finding, ReadError};
+use verify::ReadError;
+
+/// Refuses an archive whose ledger or records folder is a symbolic link:
+/// whoever set it could point the archive's writes and reads elsewhere.
+pub fn check_no_symlinks(archive: &Path) -> Result<(), ReadError> {
+    for name in [ledger::FILE, store::RECORDS] {
+        let path = archive.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ReadError {
+                path,
+                error: std::io::Error::other(
+                    "it is a symbolic link; an archive keeps its ledger and records itself: replace the link with the real file or folder",
+                ),
+            });
+        }
+    }
+    Ok(())
+}
 
 /// The ledger's text; an archive folder without a ledger yet is empty.
 pub fn read_ledger_text(archive: &Path) -> Result<String, ReadError> {
+    check_no_symlinks(archive)?;
     let path = archive.join(ledger::FILE);
     match std::fs::read_to_string(&path) {
         Ok(t) => Ok(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && archive.is_dir() => Ok(String::new()),
         Err(error) => Err(ReadError { path, error }),
     }
-}
-
-/// The ledger's entries as read, for queries and exports, with the
-/// problems of its chain (the records themselves are not checked here;
-/// that is `archive verify`).
-#[derive(Clone, Debug)]
-pub struct Ledger {
-    /// Entries on the chain, in ledger order.
-    pub entries: Vec<Entry>,
-    pub problems: Vec<Finding>,
-}
-
-/// Reads the ledger of an existing archive folder.
-pub fn read(archive: &Path) -> Result<Ledger, ReadError> {
-    if !archive.is_dir() {
-        return Err(ReadError {
-            path: archive.to_path_buf(),
-            error: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no such archive folder (create one with `certexam archive add`)",
-            ),
-        });
-    }
-    let text = read_ledger_text(archive)?;
-    let (lines, cut_short) = ledger::parse(&text);
-    let (chain, problems) = verify::check_chain(&lines, cut_short);
-    Ok(Ledger {
-        entries: chain.into_iter().map(|(_, e)| e.clone()).collect(),
-        problems,
-    })
 }

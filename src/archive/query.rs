@@ -1,8 +1,11 @@
 //! Answering HR's question "is this person certified for this exam, and
-//! until when?" from the ledger: the latest record (highest regrade
-//! version) per candidate and exam decides, and "certified" means that
-//! record is a pass whose `valid_until` is not before the reference date.
-//! Pure: the caller reads the ledger and the clock.
+//! until when?" from the opened records (see [`super::record`]: every value
+//! comes from the signed score file, not the ledger line): the latest
+//! record (highest regrade version) per candidate and exam decides, and
+//! "certified" means that record is a pass whose `valid_until` is not
+//! before the reference date. A candidate with any record that does not
+//! verify is `unverified`, never certified. Pure: the caller opens the
+//! archive and reads the clock.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +13,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::ledger::Entry;
+use super::record::Record;
 
 /// Where a candidate stands for one exam on the reference date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -21,6 +25,10 @@ pub enum Standing {
     Expired,
     /// The latest record is a fail.
     Failed,
+    /// Some record of this candidate and exam does not verify (edited,
+    /// missing, signed by another key, or its ledger line disagrees with
+    /// it): nothing about the result can be relied on.
+    Unverified,
 }
 
 impl Standing {
@@ -29,6 +37,7 @@ impl Standing {
             Standing::Certified => "certified",
             Standing::Expired => "expired",
             Standing::Failed => "failed",
+            Standing::Unverified => "unverified",
         }
     }
 }
@@ -54,10 +63,10 @@ pub struct Row<'a> {
     pub standing: Standing,
     /// The latest record.
     #[serde(skip)]
-    pub latest: &'a Entry,
+    pub latest: &'a Record,
     pub total: String,
     pub max: String,
-    pub percent: f64,
+    pub percent: Option<f64>,
     pub valid_until: Option<&'a str>,
     /// Days from the reference date to `valid_until` (negative once expired).
     pub days_left: Option<i64>,
@@ -69,22 +78,25 @@ pub struct Row<'a> {
 }
 
 /// The latest record of each (exam, candidate): highest version, and of
-/// equal versions the one added last. Sorted by exam, then candidate.
-pub fn latest<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<(&'a Entry, usize)> {
-    let mut best: BTreeMap<(&str, &str), (&Entry, usize)> = BTreeMap::new();
-    for e in entries {
+/// equal versions the one added last; with the number of records of the
+/// pair and whether all of them are trusted. Sorted by exam, then candidate.
+pub fn latest<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<(&'a Record, usize, bool)> {
+    let mut best: BTreeMap<(&str, &str), (&Record, usize, bool)> = BTreeMap::new();
+    for r in records {
+        let e = &r.entry;
         let slot = best
             .entry((e.exam.as_str(), e.candidate.as_str()))
-            .or_insert((e, 0));
+            .or_insert((r, 0, true));
         slot.1 += 1;
-        if (e.version, e.seq) > (slot.0.version, slot.0.seq) {
-            slot.0 = e;
+        slot.2 &= r.trusted();
+        if (e.version, e.seq) > (slot.0.entry.version, slot.0.entry.seq) {
+            slot.0 = r;
         }
     }
     best.into_values().collect()
 }
 
-/// The standing a record gives on `on`.
+/// The standing a (trusted) record gives on `on`.
 pub fn standing(e: &Entry, on: Date) -> Standing {
     if !e.pass {
         return Standing::Failed;
@@ -98,18 +110,33 @@ pub fn standing(e: &Entry, on: Date) -> Standing {
     }
 }
 
+/// The standing of a candidate and exam whose latest record is `r`;
+/// `all_trusted` says whether every record of the pair verified.
+pub fn standing_of(r: &Record, all_trusted: bool, on: Date) -> Standing {
+    if all_trusted && r.trusted() {
+        standing(&r.entry, on)
+    } else {
+        Standing::Unverified
+    }
+}
+
 /// The rows that match `filter` on the reference date `on`.
-pub fn query<'a>(entries: &'a [Entry], filter: &Filter, on: Date) -> Vec<Row<'a>> {
-    let relevant = entries.iter().filter(|e| {
-        filter.candidate.as_ref().is_none_or(|c| *c == e.candidate)
-            && filter.exam.as_ref().is_none_or(|x| *x == e.exam)
+pub fn query<'a>(records: &'a [Record], filter: &Filter, on: Date) -> Vec<Row<'a>> {
+    let relevant = records.iter().filter(|r| {
+        filter
+            .candidate
+            .as_ref()
+            .is_none_or(|c| *c == r.entry.candidate)
+            && filter.exam.as_ref().is_none_or(|x| *x == r.entry.exam)
     });
     latest(relevant)
         .into_iter()
-        .map(|(e, records)| {
-            let days_left = e
-                .valid_until
-                .as_deref()
+        .map(|(r, records, all_trusted)| {
+            let e = &r.entry;
+            let standing = standing_of(r, all_trusted, on);
+            let trusted = standing != Standing::Unverified;
+            let valid_until = e.valid_until.as_deref().filter(|_| trusted);
+            let days_left = valid_until
                 .and_then(|d| d.parse::<Date>().ok())
                 .and_then(|d| on.until(d).ok())
                 .map(|span| i64::from(span.get_days()));
@@ -117,12 +144,20 @@ pub fn query<'a>(entries: &'a [Entry], filter: &Filter, on: Date) -> Vec<Row<'a>
                 exam: &e.exam,
                 candidate: &e.candidate,
                 name: &e.name,
-                standing: standing(e, on),
-                latest: e,
-                total: e.total.to_string(),
-                max: e.max.to_string(),
-                percent: e.percent,
-                valid_until: e.valid_until.as_deref(),
+                standing,
+                latest: r,
+                total: if trusted {
+                    e.total.to_string()
+                } else {
+                    String::new()
+                },
+                max: if trusted {
+                    e.max.to_string()
+                } else {
+                    String::new()
+                },
+                percent: trusted.then_some(e.percent),
+                valid_until,
                 days_left,
                 version: e.version,
                 records,
@@ -178,6 +213,20 @@ mod tests {
         }
     }
 
+    fn recs(entries: &[Entry]) -> Vec<Record> {
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Record {
+                line: i + 1,
+                entry: e.clone(),
+                score: None,
+                verified: true,
+                problems: Vec::new(),
+            })
+            .collect()
+    }
+
     fn date(s: &str) -> Date {
         s.parse().unwrap()
     }
@@ -188,7 +237,8 @@ mod tests {
             rec(1, "X", "E001", 2, false, None),
             rec(2, "X", "E001", 1, true, Some("2028-12-01")),
         ];
-        let rows = query(&entries, &Filter::default(), date("2027-01-01"));
+        let records = recs(&entries);
+        let rows = query(&records, &Filter::default(), date("2027-01-01"));
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].standing, Standing::Failed);
         assert_eq!((rows[0].version, rows[0].records), (2, 2));
@@ -214,14 +264,15 @@ mod tests {
             passed: Some(true),
             ..Filter::default()
         };
-        let rows = query(&entries, &passed, on);
+        let records = recs(&entries);
+        let rows = query(&records, &passed, on);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].exam, "CS-2027Q1");
         let failed = Filter {
             passed: Some(false),
             ..Filter::default()
         };
-        assert_eq!(query(&entries, &failed, on)[0].exam, "CS-2026Q4");
+        assert_eq!(query(&recs(&entries), &failed, on)[0].exam, "CS-2026Q4");
     }
 
     #[test]
@@ -235,7 +286,8 @@ mod tests {
             expiring_within: Some(30),
             ..Filter::default()
         };
-        let rows = query(&entries, &f, date("2027-01-01"));
+        let records = recs(&entries);
+        let rows = query(&records, &f, date("2027-01-01"));
         let ids: Vec<_> = rows.iter().map(|r| (r.candidate, r.days_left)).collect();
         assert_eq!(ids, [("E001", Some(9))]);
     }

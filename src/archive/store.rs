@@ -16,10 +16,12 @@ pub const RECORDS: &str = "records";
 /// Why a record cannot be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "its {what} `{value}` cannot be used as a folder name in the archive (use letters, digits, `.`, `_` and `-`)"
-    )]
-    UnsafeName { what: &'static str, value: String },
+    #[error("its {what} `{value}` cannot be used as a folder name in the archive: {problem}")]
+    UnsafeName {
+        what: &'static str,
+        value: String,
+        problem: crate::ids::IdProblem,
+    },
     #[error(
         "the archive already holds a different {} (the same exam, candidate and version with other content); a changed result must be graded as a new version",
         .0
@@ -28,21 +30,11 @@ pub enum StoreError {
 }
 
 fn safe(what: &'static str, value: &str) -> Result<(), StoreError> {
-    let ok = !value.is_empty()
-        && value != "."
-        && value != ".."
-        && !value.starts_with('.')
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::UnsafeName {
-            what,
-            value: value.to_string(),
-        })
-    }
+    crate::ids::check(value).map_err(|problem| StoreError::UnsafeName {
+        what,
+        value: crate::spreadsheet::excerpt(value).into_owned(),
+        problem,
+    })
 }
 
 /// Where a score file is archived, relative to the archive folder and

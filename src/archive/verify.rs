@@ -1,7 +1,8 @@
 //! Checking an archive: the ledger's hash chain, every archived score file
 //! and signature against the hashes the ledger recorded, every signature
 //! against the proctor's key, and nothing in `records/` that the ledger
-//! does not list. Each problem is named precisely enough to act on: which
+//! does not list. Records are opened through [`super::record`], as every
+//! other command that reads a result does. Each problem is named precisely enough to act on: which
 //! ledger line, which file, what happened to it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::ledger::{self, Entry, Line};
 use super::store;
 use crate::score_file;
-use crate::sign::{self, PublicKey};
+use crate::sign::PublicKey;
 
 /// One problem found in an archive.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -358,89 +359,6 @@ pub fn check_chain(lines: &[Line], cut_short: bool) -> (Vec<(usize, &Entry)>, Ve
     (chain, findings)
 }
 
-fn record_findings(archive: &Path, key: &PublicKey, line: usize, e: &Entry) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let expected = format!(
-        "{}/{}/{}/{}",
-        store::RECORDS,
-        e.exam,
-        e.candidate,
-        score_file::file_name(&e.candidate, e.version)
-    );
-    if e.record != expected || e.record.split('/').any(|c| c == ".." || c.is_empty()) {
-        out.push(Finding::WrongPlace {
-            line,
-            record: e.record.clone(),
-            expected,
-        });
-        return out;
-    }
-    let path = store::on_disk(archive, &e.record);
-    let signature = format!("{}{}", e.record, score_file::SIG_EXTENSION);
-    let sig_path = score_file::signature_path(&path);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(_) => {
-            out.push(Finding::RecordMissing {
-                line,
-                record: e.record.clone(),
-            });
-            return out;
-        }
-    };
-    let mut intact = true;
-    if ledger::sha256_hex(&bytes) != e.score_sha256 {
-        intact = false;
-        out.push(Finding::RecordEdited {
-            line,
-            record: e.record.clone(),
-        });
-    }
-    let sig = match std::fs::read(&sig_path) {
-        Ok(sig) if ledger::sha256_hex(&sig) != e.sig_sha256 => {
-            intact = false;
-            out.push(Finding::SignatureReplaced { line, signature });
-            sig
-        }
-        Ok(sig) => sig,
-        Err(_) => {
-            intact = false;
-            out.push(Finding::SignatureMissing { line, signature });
-            Vec::new()
-        }
-    };
-    if !intact {
-        return out;
-    }
-    // The bytes just hashed are the ones verified: each file is read once.
-    let verified = match std::str::from_utf8(&sig) {
-        Ok(sig_text) => sign::verify_score_bytes(key, &path, &bytes, sig_text),
-        Err(_) => Err(sign::VerifyError::MalformedSignature {
-            path: sig_path.clone(),
-            message: "not UTF-8 text".into(),
-        }),
-    };
-    match verified {
-        Err(err) => out.push(Finding::BadSignature {
-            line,
-            record: e.record.clone(),
-            reason: err.to_string(),
-        }),
-        Ok(score) => {
-            for (field, ledger, file) in e.disagreements(&score) {
-                out.push(Finding::Disagrees {
-                    line,
-                    record: e.record.clone(),
-                    field: field.to_string(),
-                    ledger,
-                    file,
-                });
-            }
-        }
-    }
-    out
-}
-
 /// Every file under `records/` (hidden files skipped: a crash may leave
 /// temporary `.name.XXXX.tmp` files), as `/`-separated archive paths.
 pub fn record_files(archive: &Path) -> std::io::Result<Vec<String>> {
@@ -521,24 +439,8 @@ pub fn verify(archive: &Path, key: &PublicKey, head: Option<&Head>) -> Result<Re
             Some(_) => {}
         }
     }
-    let mut first_line: HashMap<&str, usize> = HashMap::new();
-    let mut to_check = Vec::new();
-    for &(line, e) in &chain {
-        if let Some(&first) = first_line.get(e.score_sha256.as_str()) {
-            findings.push(Finding::Repeated {
-                line,
-                first_line: first,
-                record: e.record.clone(),
-            });
-        } else {
-            first_line.insert(&e.score_sha256, line);
-            to_check.push((line, e));
-        }
-    }
-    let per_record = crate::parallel::map(&to_check, |&(line, e)| {
-        record_findings(archive, key, line, e)
-    });
-    findings.extend(per_record.into_iter().flatten());
+    let opened = super::record::open_chain(archive, Some(key), &chain);
+    findings.extend(opened.problems().cloned());
     let listed: BTreeSet<String> = chain
         .iter()
         .flat_map(|(_, e)| {
@@ -558,14 +460,10 @@ pub fn verify(archive: &Path, key: &PublicKey, head: Option<&Head>) -> Result<Re
             .filter(|f| !listed.contains(f))
             .map(|path| Finding::UnknownFile { path }),
     );
-    let head = chain
-        .iter()
-        .max_by_key(|(_, e)| e.seq)
-        .map(|(_, e)| (e.seq, e.hash.clone()));
     Ok(Report {
         lines: lines.len(),
-        records: to_check.len(),
-        head,
+        records: opened.records.len(),
+        head: opened.head,
         findings,
     })
 }

@@ -4,6 +4,12 @@
 //! `~ = # { } :` and the backslash — are escaped with a backslash, and line
 //! breaks become `\n`, so any stem or option reads back exactly.
 //!
+//! gift-pegjs reads a question whose first answer is a correct one holding
+//! `->` as a matching question and rejects the whole file (Moodle decides by
+//! the `~` of any wrong answer); such a question is written with a wrong
+//! option first. [`warnings`] names the texts Moodle is known to alter on
+//! import.
+//!
 //! ```text
 //! // [id:LOG-001] [tag:shipping]
 //! ::LOG-001::[plain]按照培训资料的划分，「平邮」指的是哪一种业务？{
@@ -89,7 +95,17 @@ fn question(q: &Question) -> String {
         }
         Answer::Choice(correct) => {
             let single = q.kind == QuestionType::Single;
-            for (i, option) in q.options.iter().enumerate() {
+            let mut order: Vec<usize> = (0..q.options.len()).collect();
+            if single
+                && correct.contains(&0)
+                && correct.iter().any(|&i| q.options[i].contains("->"))
+                && let Some(wrong) = (0..q.options.len()).find(|i| !correct.contains(i))
+            {
+                order.remove(wrong);
+                order.insert(0, wrong);
+            }
+            for i in order {
+                let option = &q.options[i];
                 let is_correct = correct.contains(&i);
                 let text = answer_text(option);
                 let line = match (single, is_correct) {
@@ -110,6 +126,48 @@ fn question(q: &Question) -> String {
         out.push_str(&format!("####{}\n", answer_text(explanation)));
     }
     out.push_str("}\n");
+    out
+}
+
+/// Texts that Moodle's GIFT import is known to alter, one message each:
+/// tags with `<`, `>` or a backtick, category titles with `<` or `>`, and
+/// options beginning with `%25%`.
+pub fn warnings(bank: &Bank, questions: &[&Question]) -> Vec<String> {
+    let mut out = Vec::new();
+    for category in &bank.categories {
+        if category.title.contains(['<', '>'])
+            && questions.iter().any(|q| q.category == category.id)
+        {
+            out.push(format!(
+                "category {}: Moodle strips `<` and `>` from category titles on import (`{}`)",
+                category.id, category.title
+            ));
+        }
+    }
+    for q in questions {
+        for tag in &q.tags {
+            if tag.contains(['<', '>', '`']) {
+                let shown = if tag.contains('`') {
+                    format!("`` {tag} ``")
+                } else {
+                    format!("`{tag}`")
+                };
+                out.push(format!(
+                    "{}: Moodle drops `<`, `>` and `` ` `` from tags on import (tag {shown})",
+                    q.id
+                ));
+            }
+        }
+        for (i, option) in q.options.iter().enumerate() {
+            if option.starts_with("%25%") {
+                out.push(format!(
+                    "{}: option {} begins with `%25%`, which Moodle reads as a weight of 25 %",
+                    q.id,
+                    char::from(b'A' + i as u8)
+                ));
+            }
+        }
+    }
     out
 }
 

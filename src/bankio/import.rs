@@ -687,7 +687,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
         if EXCEL_ERRORS.contains(&cell) {
             check.reject(
                 Some(field),
-                format!("the cell shows the Excel error {cell}"),
+                format!(
+                    "the cell shows the Excel error {}",
+                    crate::spreadsheet::excerpt(cell)
+                ),
                 "fix the formula in that cell, or paste the values (Paste Special → Values)",
             );
         }
@@ -741,7 +744,7 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
             let t = check.get(Field::Type).to_string();
             check.reject(
                 Some(Field::Type),
-                format!("type \"{t}\" cannot be imported: certexam has single-choice, multiple-choice and true/false questions only"),
+                format!("type \"{}\" cannot be imported: certexam has single-choice, multiple-choice and true/false questions only", crate::spreadsheet::excerpt(&t.to_string())),
                 "leave such questions out of the sheet, or delete the row",
             );
             None
@@ -750,7 +753,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
             let t = check.get(Field::Type).to_string();
             check.reject(
                 Some(Field::Type),
-                format!("unknown question type \"{t}\""),
+                format!(
+                    "unknown question type \"{}\"",
+                    crate::spreadsheet::excerpt(&t.to_string())
+                ),
                 "write 单选题, 多选题 or 判断题 (also: single, multiple, truefalse)",
             );
             None
@@ -772,7 +778,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
             if truth.is_none() {
                 check.reject(
                     Some(Field::Answer),
-                    format!("the answer \"{answer_cell}\" of a true/false question says neither true nor false"),
+                    format!(
+                        "the answer \"{}\" of a true/false question says neither true nor false",
+                        crate::spreadsheet::excerpt(&answer_cell.to_string())
+                    ),
                     "write 对/错, 正确/错误, √/× or 是/否",
                 );
             }
@@ -792,7 +801,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
             if d.is_none() {
                 check.reject(
                     Some(Field::Difficulty),
-                    format!("difficulty \"{cell}\" is not 1–5 or 易/较易/中等/较难/难"),
+                    format!(
+                        "difficulty \"{}\" is not 1–5 or 易/较易/中等/较难/难",
+                        crate::spreadsheet::excerpt(&cell.to_string())
+                    ),
                     "write a number 1 (easy) to 5 (hard), or 易, 较易, 中等, 较难, 难",
                 );
             }
@@ -806,7 +818,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
     {
         check.reject(
             Some(Field::Id),
-            format!("id \"{id}\" is not allowed"),
+            format!(
+                "id \"{}\" is not allowed",
+                crate::spreadsheet::excerpt(&id.to_string())
+            ),
             "use 1–32 letters, digits, `_` or `-` (e.g. LOG-101), or leave it empty to get one",
         );
     }
@@ -816,7 +831,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
     {
         check.reject(
             Some(Field::CategoryId),
-            format!("category id \"{c}\" is not allowed"),
+            format!(
+                "category id \"{}\" is not allowed",
+                crate::spreadsheet::excerpt(&c.to_string())
+            ),
             "use lowercase letters, digits, `_` and `-` (e.g. logistics)",
         );
     }
@@ -826,7 +844,10 @@ fn read_row(row: &Row, columns: &Columns) -> Result<Draft, Vec<Rejection>> {
             let cell = check.get(Field::FixedOrder).to_string();
             check.reject(
                 Some(Field::FixedOrder),
-                format!("\"{cell}\" is neither yes nor no"),
+                format!(
+                    "\"{}\" is neither yes nor no",
+                    crate::spreadsheet::excerpt(&cell.to_string())
+                ),
                 "write 是 to keep the option order, or leave it empty",
             );
             false
@@ -933,7 +954,11 @@ fn choice_answer(
         Err(c) => {
             check.reject(
                 Some(Field::Answer),
-                format!("the answer \"{cell}\" has `{c}`, which is not an option letter"),
+                format!(
+                    "the answer \"{}\" has `{}`, which is not an option letter",
+                    crate::spreadsheet::excerpt(cell),
+                    crate::spreadsheet::excerpt(&c.to_string())
+                ),
                 "write the letters of the correct options, e.g. B or ACD",
             );
             return None;
@@ -975,7 +1000,7 @@ fn choice_answer(
         (QuestionType::Single, n) => {
             check.reject(
                 Some(Field::Answer),
-                format!("a single-choice question (单选题) needs exactly one correct letter, \"{cell}\" has {n}"),
+                format!("a single-choice question (单选题) needs exactly one correct letter, \"{}\" has {n}", crate::spreadsheet::excerpt(cell)),
                 "give one letter, or set 题型 to 多选题",
             );
             return None;
@@ -983,7 +1008,7 @@ fn choice_answer(
         (_, n) => {
             check.reject(
                 Some(Field::Answer),
-                format!("a multiple-choice question (多选题) needs two or more correct letters, \"{cell}\" has {n}"),
+                format!("a multiple-choice question (多选题) needs two or more correct letters, \"{}\" has {n}", crate::spreadsheet::excerpt(cell)),
                 "give at least two letters, or set 题型 to 单选题",
             );
             return None;
@@ -1069,7 +1094,10 @@ pub fn settle(
                 )
             } else {
                 (
-                    format!("id {id} is already used on row {first}"),
+                    format!(
+                        "id {} is already used on row {first}",
+                        crate::spreadsheet::excerpt(&id.to_string())
+                    ),
                     "give each row its own id, or leave the id empty to get one".to_string(),
                 )
             };

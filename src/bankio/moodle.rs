@@ -4,6 +4,13 @@
 //! or `truefalse`. Texts are marked `plain_text`, so a stem with `<` or `&`
 //! shows as written; explanations become the general feedback.
 //!
+//! Question, answer and feedback texts are written as CDATA, as Moodle's
+//! own exporter writes them: Moodle's importer (`xmlize`) drops a space that
+//! follows an escaped `&amp; &lt; &gt; &quot; &apos;` before Chinese text, and
+//! a space that falls on its 4,096-byte read boundary, because it discards
+//! character chunks that are only whitespace. A `]]>` inside a text is split
+//! over two CDATA sections.
+//!
 //! Answer fractions must be values Moodle's grade list holds (it refuses a
 //! file with any other): 100, 50, 33.33333, 25, 20, 16.66667, 14.28571, 12.5
 //! … and their negatives. A multiple-choice question splits 100 over its
@@ -11,7 +18,7 @@
 //! option scores 0 — certexam's own rule for 多选题 (错选不得分).
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::{BytesCData, BytesDecl, BytesText, Event};
 
 use crate::bank::{Answer, Bank, Category, Question, QuestionType};
 
@@ -77,6 +84,36 @@ fn text_element(w: &mut Writer<Vec<u8>>, name: &str, format: Option<&str>, text:
     Ok(())
 }
 
+/// `<NAME format="…"><text><![CDATA[…]]></text></NAME>` (see the module
+/// comment for why); with `name` empty, just the `<text>` element.
+fn cdata_element(w: &mut Writer<Vec<u8>>, name: &str, format: Option<&str>, text: &str) -> Result {
+    let text_only = |w: &mut Writer<Vec<u8>>| -> Result {
+        w.create_element("text")
+            .write_inner_content(|w| cdata(w, text))?;
+        Ok(())
+    };
+    if name.is_empty() {
+        return text_only(w);
+    }
+    let mut element = w.create_element(name);
+    if let Some(format) = format {
+        element = element.with_attribute(("format", format));
+    }
+    element.write_inner_content(text_only)?;
+    Ok(())
+}
+
+/// `text` as CDATA sections: `a]]>b` becomes `<![CDATA[a]]]]><![CDATA[>b]]>`.
+fn cdata(w: &mut Writer<Vec<u8>>, text: &str) -> Result {
+    let mut rest = text;
+    while let Some(at) = rest.find("]]>") {
+        w.write_event(Event::CData(BytesCData::new(&rest[..at + 2])))?;
+        rest = &rest[at + 2..];
+    }
+    w.write_event(Event::CData(BytesCData::new(rest)))?;
+    Ok(())
+}
+
 fn simple(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> Result {
     w.create_element(name)
         .write_text_content(BytesText::new(value))?;
@@ -108,8 +145,8 @@ fn write_question(w: &mut Writer<Vec<u8>>, q: &Question) -> Result {
         .with_attribute(("type", kind))
         .write_inner_content(|w| {
             text_element(w, "name", None, &q.id)?;
-            text_element(w, "questiontext", Some("plain_text"), &q.stem)?;
-            text_element(
+            cdata_element(w, "questiontext", Some("plain_text"), &q.stem)?;
+            cdata_element(
                 w,
                 "generalfeedback",
                 Some("plain_text"),
@@ -150,7 +187,7 @@ fn write_question(w: &mut Writer<Vec<u8>>, q: &Question) -> Result {
                         w.create_element("answer")
                             .with_attribute(("fraction", fraction.as_str()))
                             .with_attribute(("format", "plain_text"))
-                            .write_inner_content(|w| simple(w, "text", option))?;
+                            .write_inner_content(|w| cdata_element(w, "", None, option))?;
                     }
                 }
             }

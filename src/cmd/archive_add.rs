@@ -50,6 +50,19 @@ pub fn run(args: &Args) -> Result<Status> {
     let mut report = report;
     report.already.sort_by(|a, b| a.file.cmp(&b.file));
 
+    let recovered = &report.recovered;
+    if recovered.ledger_bytes > 0 || recovered.files > 0 {
+        eprintln!(
+            "undid an `archive add` that was cut short: {} byte(s) cut off the end of ledger.jsonl, {} record file(s) it had copied removed; the archive is as it was before it (add those score files again)",
+            recovered.ledger_bytes, recovered.files
+        );
+    }
+    if recovered.temporaries > 0 {
+        eprintln!(
+            "removed {} temporary file(s) left in records/ by a write that was cut short",
+            recovered.temporaries
+        );
+    }
     for r in &report.rejected {
         eprintln!("refused {}: {}", r.file.display(), r.reason);
     }

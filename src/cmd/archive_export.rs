@@ -6,7 +6,8 @@ use anyhow::{Context, Result};
 use jiff::civil::Date;
 
 use crate::Status;
-use crate::archive::{self, export};
+use crate::archive::{export, record};
+use crate::sign::PublicKey;
 use crate::{clock, fsutil};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -28,6 +29,10 @@ pub struct Args {
     /// The archive folder.
     #[arg(long, value_name = "DIR")]
     pub archive: PathBuf,
+    /// The proctor's public key (NAME.pub): results are read from the signed
+    /// score files it verifies, never from the ledger alone.
+    #[arg(long, value_name = "NAME.pub", env = "CERTEXAM_PUBKEY")]
+    pub pubkey: PathBuf,
     /// File format [default: from the --out extension].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -54,16 +59,10 @@ pub fn run(args: &Args) -> Result<Status> {
             ),
         },
     };
-    let ledger = archive::read(&args.archive)
+    let key = PublicKey::read(&args.pubkey)?;
+    let opened = record::open_archive(&args.archive, Some(&key))
         .with_context(|| format!("cannot export the archive {}", args.archive.display()))?;
-    if !ledger.problems.is_empty() {
-        eprintln!(
-            "warning: the ledger of {} has {} problem(s) (first: {}); run `certexam archive verify`",
-            args.archive.display(),
-            ledger.problems.len(),
-            ledger.problems[0]
-        );
-    }
+    let problems = crate::cmd::archive::print_problems(&args.archive, &opened);
     let on = match args.valid_on {
         Some(d) => d,
         None => clock::utc_date(clock::now()?),
@@ -72,9 +71,9 @@ pub fn run(args: &Args) -> Result<Status> {
         Lang::En => export::Lang::En,
         Lang::Zh => export::Lang::Zh,
     };
-    let (header, rows) = export::rows(&ledger.entries, lang, on);
+    let (header, rows) = export::rows(&opened.records, lang, on);
     let bytes = match format {
-        Format::Csv => export::csv(&header, &rows, lang),
+        Format::Csv => export::csv(&header, &rows),
         Format::Xlsx => export::xlsx(&header, &rows, lang)
             .with_context(|| format!("cannot make the workbook {}", args.out.display()))?,
     };
@@ -84,5 +83,5 @@ pub fn run(args: &Args) -> Result<Status> {
         rows.len(),
         args.out.display()
     );
-    Ok(Status::Ok)
+    Ok(Status::from_problems(problems))
 }

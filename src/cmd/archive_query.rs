@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use jiff::civil::Date;
 
 use crate::Status;
-use crate::archive::{self, query};
+use crate::archive::{query, record};
 use crate::clock;
+use crate::sign::PublicKey;
 use crate::table::Table;
 
 #[derive(Debug, clap::Args)]
@@ -16,6 +17,10 @@ pub struct Args {
     /// The archive folder.
     #[arg(long, value_name = "DIR")]
     pub archive: PathBuf,
+    /// The proctor's public key (NAME.pub): results are read from the signed
+    /// score files it verifies, never from the ledger alone.
+    #[arg(long, value_name = "NAME.pub", env = "CERTEXAM_PUBKEY")]
+    pub pubkey: PathBuf,
     /// Only this candidate (id).
     #[arg(long, value_name = "ID")]
     pub candidate: Option<String>,
@@ -43,16 +48,10 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    let ledger = archive::read(&args.archive)
+    let key = PublicKey::read(&args.pubkey)?;
+    let opened = record::open_archive(&args.archive, Some(&key))
         .with_context(|| format!("cannot query the archive {}", args.archive.display()))?;
-    if !ledger.problems.is_empty() {
-        eprintln!(
-            "warning: the ledger of {} has {} problem(s) (first: {}); run `certexam archive verify`",
-            args.archive.display(),
-            ledger.problems.len(),
-            ledger.problems[0]
-        );
-    }
+    let problems = crate::cmd::archive::print_problems(&args.archive, &opened);
     let on = match args.valid_on {
         Some(d) => d,
         None => clock::utc_date(clock::now()?),
@@ -67,7 +66,7 @@ pub fn run(args: &Args) -> Result<Status> {
         },
         expiring_within: args.expiring_within.map(i64::from),
     };
-    let rows = query::query(&ledger.entries, &filter, on);
+    let rows = query::query(&opened.records, &filter, on);
     let days = |r: &query::Row<'_>| r.days_left.map_or(String::new(), |d| d.to_string());
     if args.json {
         #[derive(serde::Serialize)]
@@ -106,7 +105,7 @@ pub fn run(args: &Args) -> Result<Status> {
                 r.standing.as_str(),
                 &r.total,
                 &r.max,
-                &r.percent.to_string(),
+                &r.percent.map_or(String::new(), |p| p.to_string()),
                 r.valid_until.unwrap_or(""),
                 &days(r),
                 &r.version.to_string(),
@@ -134,8 +133,12 @@ pub fn run(args: &Args) -> Result<Status> {
                 r.candidate.to_string(),
                 r.name.to_string(),
                 r.standing.as_str().to_string(),
-                format!("{}/{}", r.total, r.max),
-                format!("{}%", r.percent),
+                if r.total.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/{}", r.total, r.max)
+                },
+                r.percent.map_or(String::new(), |p| format!("{p}%")),
                 r.valid_until.unwrap_or("").to_string(),
                 days(r),
                 r.version.to_string(),
@@ -150,5 +153,5 @@ pub fn run(args: &Args) -> Result<Status> {
             rows.len()
         );
     }
-    Ok(Status::Ok)
+    Ok(Status::from_problems(problems))
 }

@@ -1,5 +1,6 @@
 //! `certexam archive verify-certificate`: a certificate PDF traced back to
-//! its record in the archive, and whether it still holds.
+//! its record in the archive, rendered again from that signed record and
+//! compared, and whether it still holds.
 
 use std::path::PathBuf;
 
@@ -7,9 +8,10 @@ use anyhow::{Context, Result};
 use jiff::civil::Date;
 
 use crate::Status;
-use crate::archive::{self, certificate, ledger, query, store};
+use crate::archive::{certificate, ledger, query, record};
 use crate::clock;
-use crate::sign::{self, PublicKey};
+use crate::render::typst::Typst;
+use crate::sign::PublicKey;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,26 +21,29 @@ pub struct Args {
     /// The archive folder.
     #[arg(long, value_name = "DIR")]
     pub archive: PathBuf,
-    /// Also check the archived record's signature with the proctor's public key.
-    #[arg(long, value_name = "NAME.pub")]
+    /// The proctor's public key (NAME.pub). Without it a certificate is at
+    /// most NOT VERIFIED: only the proctor's signature makes a record genuine.
+    #[arg(long, value_name = "NAME.pub", env = "CERTEXAM_PUBKEY")]
     pub pubkey: Option<PathBuf>,
     /// The date "still valid" refers to (YYYY-MM-DD) [default: today].
     #[arg(long, value_name = "DATE")]
     pub valid_on: Option<Date>,
+    /// The typst program that renders the certificate again for comparison
+    /// [default: $CERTEXAM_TYPST, else `typst` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub typst: Option<PathBuf>,
+    /// An extra folder of fonts for typst (repeatable), e.g. one holding a Chinese font.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_path: Vec<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<Status> {
+    let pdf_bytes =
+        std::fs::read(&args.pdf).with_context(|| format!("cannot read {}", args.pdf.display()))?;
     let text = certificate::pdf_text(&args.pdf)?;
-    let ledger = archive::read(&args.archive)
+    let key = args.pubkey.as_deref().map(PublicKey::read).transpose()?;
+    let opened = record::open_archive(&args.archive, key.as_ref())
         .with_context(|| format!("cannot read the archive {}", args.archive.display()))?;
-    if !ledger.problems.is_empty() {
-        eprintln!(
-            "warning: the ledger of {} has {} problem(s) (first: {}); run `certexam archive verify`",
-            args.archive.display(),
-            ledger.problems.len(),
-            ledger.problems[0]
-        );
-    }
     let pdf = args.pdf.display();
     let fingerprints = certificate::fingerprints_in(&text);
     if fingerprints.is_empty() {
@@ -48,10 +53,10 @@ pub fn run(args: &Args) -> Result<Status> {
         );
         return Ok(Status::Problems);
     }
-    let Some(entry) = ledger
-        .entries
+    let Some(r) = opened
+        .records
         .iter()
-        .find(|e| fingerprints.iter().any(|f| f == e.fingerprint()))
+        .find(|r| fingerprints.iter().any(|f| f == r.entry.fingerprint()))
     else {
         println!(
             "NOT VERIFIED  {pdf}: fingerprint {} is in no record of {}; the certificate is forged or belongs to another archive",
@@ -60,55 +65,41 @@ pub fn run(args: &Args) -> Result<Status> {
         );
         return Ok(Status::Problems);
     };
-    let mut problems = Vec::new();
-    // A genuine fingerprint pasted onto someone else's certificate.
-    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let name: String = entry.name.chars().filter(|c| !c.is_whitespace()).collect();
-    if !squeezed.contains(&name) || !squeezed.contains(&entry.candidate) {
-        problems.push(format!(
-            "the certificate does not name {} ({}), whose record has this fingerprint",
-            entry.name, entry.candidate
-        ));
-    }
-    let path = store::on_disk(&args.archive, &entry.record);
-    match std::fs::read(&path) {
-        Ok(bytes) if ledger::sha256_hex(&bytes) == entry.score_sha256 => {}
-        Ok(_) => problems.push(format!(
-            "the archived record {} was edited since it was added (run `certexam archive verify`)",
-            entry.record
-        )),
-        Err(e) => problems.push(format!(
-            "cannot read the archived record {}: {e}",
-            entry.record
-        )),
-    }
-    if let Some(pubkey) = &args.pubkey {
-        let key = PublicKey::read(pubkey)?;
-        if let Err(e) = sign::verify_score_file(&key, &path) {
-            problems.push(format!("the record's signature does not verify: {e}"));
-        }
-    }
+    let entry = &r.entry;
+    let mut problems: Vec<String> = opened
+        .chain_problems
+        .iter()
+        .chain(&r.problems)
+        .map(ToString::to_string)
+        .collect();
     let on = match args.valid_on {
         Some(d) => d,
         None => clock::utc_date(clock::now()?),
     };
-    let same_pair = ledger
-        .entries
+    let same_pair = opened
+        .records
         .iter()
-        .filter(|e| e.exam == entry.exam && e.candidate == entry.candidate);
-    let (latest, _) = query::latest(same_pair)[0];
-    let standing = if latest.seq != entry.seq {
+        .filter(|o| o.entry.exam == entry.exam && o.entry.candidate == entry.candidate);
+    let (latest, _, all_trusted) = query::latest(same_pair)[0];
+    for other in opened.records.iter().filter(|o| {
+        o.entry.seq != entry.seq
+            && o.entry.exam == entry.exam
+            && o.entry.candidate == entry.candidate
+    }) {
+        problems.extend(other.problems.iter().map(ToString::to_string));
+    }
+    let standing = if latest.entry.seq != entry.seq {
         problems.push(format!(
             "superseded: the archive holds version {} of this result ({}, {} → {})",
-            latest.version,
-            latest.record,
-            if latest.pass { "pass" } else { "fail" },
-            query::standing(latest, on).as_str()
+            latest.entry.version,
+            latest.entry.record,
+            if latest.entry.pass { "pass" } else { "fail" },
+            query::standing_of(latest, all_trusted, on).as_str()
         ));
         "superseded".to_string()
     } else {
         match query::standing(entry, on) {
-            query::Standing::Certified => format!(
+            query::Standing::Certified | query::Standing::Unverified => format!(
                 "certified on {on}, valid until {}",
                 entry.valid_until.as_deref().unwrap_or("(no end date)")
             ),
@@ -125,10 +116,50 @@ pub fn run(args: &Args) -> Result<Status> {
             }
         }
     };
-    let verdict = if problems.is_empty() {
-        "VALID"
-    } else {
+    // A genuine fingerprint on a certificate that says something else (another
+    // name, hidden text): the archive renders the certificate again from the
+    // record and the two must be the same.
+    if let Some(score) = &r.score {
+        match certificate::issued_in(&text) {
+            None => problems.push(format!(
+                "the certificate has no issue date (`{} YYYY-MM-DD`), so it is not as `certexam certificate` prints it",
+                certificate::ISSUED_LABEL
+            )),
+            Some(issued) => {
+                let typst = Typst::locate(args.typst.as_deref())?;
+                let renderer = certificate::Renderer::new(typst, args.font_path.clone())?;
+                let data = certificate::data(entry, score, &issued.to_string());
+                let expected =
+                    renderer.render(0, &data, certificate::creation_timestamp(issued))?;
+                if expected != pdf_bytes {
+                    let expected_text = certificate::pdf_bytes_text(&expected)?;
+                    let differences = certificate::text_differences(&text, &expected_text);
+                    if !differences.is_empty() {
+                        problems.push(format!(
+                            "its text is not what the archive prints for this record ({} line(s) differ):",
+                            differences.len()
+                        ));
+                        for d in differences {
+                            problems.push(match d {
+                                certificate::Difference::Extra { line, text } => {
+                                    format!("  only on the certificate (its line {line}): `{text}`")
+                                }
+                                certificate::Difference::Missing { text } => {
+                                    format!("  missing from the certificate: `{text}`")
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let verdict = if !problems.is_empty() {
         "NOT VALID"
+    } else if key.is_none() {
+        "NOT VERIFIED (no key given: add --pubkey NAME.pub)"
+    } else {
+        "VALID"
     };
     println!(
         "{verdict}  {pdf}: fingerprint {} = ledger seq {} ({}): {} {}, {} version {}, {}/{} ({}%); {standing}",
@@ -146,5 +177,5 @@ pub fn run(args: &Args) -> Result<Status> {
     for p in &problems {
         println!("  {p}");
     }
-    Ok(Status::from_problems(!problems.is_empty()))
+    Ok(Status::from_problems(verdict != "VALID"))
 }

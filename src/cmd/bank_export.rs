@@ -100,6 +100,11 @@ pub fn run(args: &Args) -> Result<Status> {
             );
         }
     }
+    if args.format == Format::Gift {
+        for w in gift::warnings(&bank, &questions) {
+            eprintln!("warning: {w}");
+        }
+    }
     let fixed = questions.iter().filter(|q| q.fixed_order).count();
     if args.format == Format::Gift && fixed > 0 {
         eprintln!(

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use crate::Status;
-use crate::archive::{self, certificate, ledger, query, store};
+use crate::archive::{certificate, query, record};
 use crate::render::typst::{self, Typst};
-use crate::score_file::ScoreFile;
+use crate::sign::PublicKey;
 use crate::{clock, fsutil};
 
 #[derive(Debug, clap::Args)]
@@ -16,6 +16,10 @@ pub struct Args {
     /// The archive folder.
     #[arg(long, value_name = "DIR")]
     pub archive: PathBuf,
+    /// The proctor's public key (NAME.pub): a certificate is made only from a
+    /// signed score file it verifies, never from the ledger alone.
+    #[arg(long, value_name = "NAME.pub", env = "CERTEXAM_PUBKEY")]
+    pub pubkey: PathBuf,
     /// The candidate (id); with --exam, one certificate.
     #[arg(
         long,
@@ -42,16 +46,18 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    let ledger = archive::read(&args.archive)
+    let key = PublicKey::read(&args.pubkey)?;
+    let opened = record::open_archive(&args.archive, Some(&key))
         .with_context(|| format!("cannot read the archive {}", args.archive.display()))?;
-    if !ledger.problems.is_empty() {
+    if !opened.chain_problems.is_empty() {
         bail!(
             "the ledger of {} has {} problem(s) (first: {}); run `certexam archive verify` and repair it before issuing certificates",
             args.archive.display(),
-            ledger.problems.len(),
-            ledger.problems[0]
+            opened.chain_problems.len(),
+            opened.chain_problems[0]
         );
     }
+    let mut problems = crate::cmd::archive::print_problems(&args.archive, &opened);
     let now = clock::now()?;
     let today = clock::utc_date(now);
     let filter = query::Filter {
@@ -59,14 +65,21 @@ pub fn run(args: &Args) -> Result<Status> {
         exam: args.exam.clone(),
         ..query::Filter::default()
     };
-    let rows = query::query(&ledger.entries, &filter, today);
-    let mut problems = false;
+    let rows = query::query(&opened.records, &filter, today);
     if let (Some(c), Some(x)) = (&args.candidate, &args.exam) {
         match rows.first() {
             None => bail!(
                 "the archive {} holds no record of candidate {c} in exam {x}; check both ids with `certexam archive query --candidate {c}`",
                 args.archive.display()
             ),
+            Some(r) if r.standing == query::Standing::Unverified => {
+                eprintln!(
+                    "no certificate for {c} {} in {x}: a record of theirs does not verify with key {} (see the problems above)",
+                    r.name,
+                    key.key_id()
+                );
+                return Ok(Status::Problems);
+            }
             Some(r) if r.standing != query::Standing::Certified => {
                 eprintln!(
                     "no certificate for {c} {} in {x}: the latest record (version {}) is {}{}",
@@ -82,16 +95,47 @@ pub fn run(args: &Args) -> Result<Status> {
             Some(_) => {}
         }
     }
-    let certified: Vec<&ledger::Entry> = rows
+    for r in rows
+        .iter()
+        .filter(|r| r.standing == query::Standing::Unverified)
+    {
+        problems = true;
+        eprintln!(
+            "no certificate for {} {} in {}: a record of theirs does not verify (see the problems above)",
+            r.candidate, r.name, r.exam
+        );
+    }
+    // A ledger line that disagrees with its signed record means someone
+    // edited the ledger: no certificate for that candidate until it is
+    // repaired, even though the signed values are known.
+    let disputed = |r: &query::Row<'_>| {
+        opened.records.iter().any(|o| {
+            o.entry.exam == r.exam && o.entry.candidate == r.candidate && !o.problems.is_empty()
+        })
+    };
+    let mut certified: Vec<&record::Record> = Vec::new();
+    for r in rows
         .iter()
         .filter(|r| r.standing == query::Standing::Certified)
-        .map(|r| r.latest)
-        .collect();
+    {
+        if disputed(r) {
+            problems = true;
+            eprintln!(
+                "no certificate for {} {} in {}: the ledger disagrees with their signed record (see the problems above)",
+                r.candidate, r.name, r.exam
+            );
+        } else {
+            certified.push(r.latest);
+        }
+    }
+    if args.candidate.is_some() && certified.is_empty() && problems {
+        return Ok(Status::Problems);
+    }
     if certified.is_empty() {
         eprintln!(
             "nobody is certified on {today} among the records asked for; no certificate made"
         );
-        return Ok(Status::Ok);
+        return Ok(Status::from_problems(problems));
     }
     let typst = Typst::locate(args.typst.as_deref())?;
     if typst.version != typst::PINNED {
@@ -104,28 +148,23 @@ pub fn run(args: &Args) -> Result<Status> {
     }
     let renderer = certificate::Renderer::new(typst, args.font_path.clone())?;
     let issued = today.to_string();
-    let jobs: Vec<(usize, &ledger::Entry)> = certified.into_iter().enumerate().collect();
-    let results = crate::parallel::map(&jobs, |&(job, e)| -> Result<PathBuf> {
-        let path = store::on_disk(&args.archive, &e.record);
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("cannot read the archived record {}", path.display()))?;
-        if ledger::sha256_hex(&bytes) != e.score_sha256 {
-            bail!(
-                "{} was edited since it was archived (SHA-256 differs from ledger seq {}); run `certexam archive verify`",
-                e.record,
-                e.seq
-            );
-        }
-        let text = String::from_utf8(bytes).context("the record is not UTF-8 text")?;
-        let score = ScoreFile::parse(&path, &text)?;
-        let data = certificate::data(e, &score, &issued);
-        let pdf = renderer.render(job, &data, now.as_second())?;
+    let timestamp = certificate::creation_timestamp(today);
+    let jobs: Vec<(usize, &record::Record)> = certified.into_iter().enumerate().collect();
+    let results = crate::parallel::map(&jobs, |&(job, r)| -> Result<PathBuf> {
+        let e = &r.entry;
+        let score = r
+            .score
+            .as_ref()
+            .context("a certified record always holds its signed score file")?;
+        let data = certificate::data(e, score, &issued);
+        let pdf = renderer.render(job, &data, timestamp)?;
         let dest = args.out.join(&e.exam).join(format!("{}.pdf", e.candidate));
         fsutil::write_atomic(&dest, &pdf)?;
         Ok(dest)
     });
     let mut made = 0;
-    for ((_, e), result) in jobs.iter().zip(results) {
+    for ((_, r), result) in jobs.iter().zip(results) {
+        let e = &r.entry;
         match result {
             Ok(dest) => {
                 made += 1;

@@ -123,6 +123,15 @@ pub fn run(args: &Args) -> Result<Status> {
     };
     let key = SecretKey::read(&args.key, || crate::cmd::keygen::password_for(&args.key))
         .with_context(|| format!("cannot use the secret key {}", args.key.display()))?;
+    if !key.is_encrypted()
+        && let Some(who) = crate::sign::readable_by_others(&args.key)
+    {
+        eprintln!(
+            "warning: {} is a secret key without a password, and {who} on this machine may read it: anyone who can read it can sign score files in your name; restrict it with `chmod 600 {}`",
+            args.key.display(),
+            args.key.display()
+        );
+    }
 
     let read = sheet::read_all(&args.sheets);
     for note in &read.notes {
@@ -143,6 +152,16 @@ pub fn run(args: &Args) -> Result<Status> {
     for s in &scores {
         if !existing.contains_key(&s.exam.id) {
             let dir = args.out.join(&s.exam.id);
+            // Temporaries of a grading that was killed (an hour is far
+            // longer than any write takes; younger ones may be another run's).
+            let stale =
+                crate::fsutil::remove_stale_temporaries(&dir, std::time::Duration::from_secs(3600));
+            if stale > 0 {
+                eprintln!(
+                    "removed {stale} temporary file(s) left in {} by a grading that was cut short",
+                    dir.display()
+                );
+            }
             existing.insert(s.exam.id.clone(), Existing::scan(&dir)?);
         }
     }

@@ -79,6 +79,29 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// A regrade whose earlier version is gone or replaced: the history of a
+/// result must be complete (a v2 without its v1 hides what was changed).
+fn superseded_problem(file: &Path, s: &score_file::ScoreFile) -> Option<String> {
+    let regrade = s.regrade.as_ref()?;
+    let previous = file.with_file_name(&regrade.supersedes);
+    match std::fs::read(&previous) {
+        Err(_) => Some(format!(
+            "MISSING {}: {} is version {} and supersedes it, but it is not there (removed or never handed over)",
+            previous.display(),
+            file.display(),
+            s.version
+        )),
+        Ok(bytes) if crate::archive::ledger::sha256_hex(&bytes) != regrade.supersedes_sha256 => {
+            Some(format!(
+                "FAILED  {}: its SHA-256 is not the one {} recorded for it: it was replaced after the regrade",
+                previous.display(),
+                file.display()
+            ))
+        }
+        Ok(_) => None,
+    }
+}
+
 pub fn run(args: &Args) -> Result<Status> {
     let key = PublicKey::read(&args.pubkey)?;
     let files = find_score_files(&args.paths)?;
@@ -95,10 +118,16 @@ pub fn run(args: &Args) -> Result<Status> {
     let results = crate::parallel::map(&files, |f| sign::verify_score_file(&key, f));
     let mut checked = Vec::with_capacity(files.len());
     let mut failed = 0;
+    // Regrades whose earlier version is missing or replaced.
+    let mut history = 0;
     let mut out = String::new();
     for (file, result) in files.iter().zip(results) {
         match result {
             Ok(s) => {
+                if let Some(problem) = superseded_problem(file, &s) {
+                    history += 1;
+                    out.push_str(&format!("{problem}\n"));
+                }
                 if !args.quiet {
                     out.push_str(&format!(
                         "OK      {}  {} {}  {}  {}/{}  {}\n",
@@ -147,10 +176,15 @@ pub fn run(args: &Args) -> Result<Status> {
         key.key_id(),
         files.len() - failed
     );
+    if history > 0 {
+        eprintln!(
+            "{history} regrade(s) whose earlier version is missing or replaced: get the whole scores folder from the proctor"
+        );
+    }
     if failed > 0 {
         eprintln!(
             "a FAILED file cannot be trusted: get the original from the proctor (or the archive) and check it again"
         );
     }
-    Ok(Status::from_problems(failed > 0))
+    Ok(Status::from_problems(failed > 0 || history > 0))
 }

@@ -330,10 +330,13 @@ pub fn reconcile(
             reasons: vec![Reason::Unreadable(u.message.clone())],
         })
         .collect();
-    let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Ids that differ only by letter case are one file on Windows and macOS.
+    let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, s) in read.sheets.iter().enumerate() {
         if !s.candidate.is_empty() {
-            seen.entry(&s.candidate).or_default().push(i);
+            seen.entry(crate::ids::fold(&s.candidate))
+                .or_default()
+                .push(i);
         }
     }
     let roster_ids: Option<HashMap<&str, &Candidate>> =
@@ -344,7 +347,7 @@ pub fn reconcile(
         if !valid_candidate_id(&s.candidate) {
             reasons.push(Reason::BadCandidateId(s.candidate.clone()));
         }
-        if let Some(all) = seen.get(s.candidate.as_str())
+        if let Some(all) = seen.get(&crate::ids::fold(&s.candidate))
             && all.len() > 1
         {
             let others = all
@@ -598,7 +601,11 @@ pub fn valid_until(exam_date: Option<&str>, graded_at: Timestamp, months: u32) -
     let base = exam_date
         .and_then(|d| d.parse::<jiff::civil::Date>().ok())
         .unwrap_or_else(|| crate::clock::utc_date(graded_at));
-    base.checked_add(jiff::Span::new().months(i64::from(months)))
+    // `try_months`: jiff panics on a span beyond its range (manifests are
+    // checked against `MAX_VALID_MONTHS`, but this must never be the panic).
+    jiff::Span::new()
+        .try_months(i64::from(months))
+        .and_then(|span| base.checked_add(span))
         .ok()
         .map(|d| d.to_string())
 }

@@ -50,7 +50,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
         .iter()
         .flat_map(|r| r.score.categories.iter().map(|c| c.id.as_str()))
         .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     let mut header: Vec<String> = ["exam", "candidate", "name", "paper", "score_file", "change"]
         .map(String::from)
         .to_vec();
@@ -116,7 +116,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
 
 /// `items.csv`: one row per candidate × question, keyed by bank id.
 pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     w.write_record(excel_safe_record([
         "exam",
         "candidate",
@@ -163,7 +163,7 @@ pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
 
 /// `rejects.csv`: source, row, candidate, paper, code, reason.
 pub fn rejects_csv(rejects: &[Reject]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     w.write_record(excel_safe_record([
         "source",
         "row",
@@ -209,7 +209,7 @@ pub const REGRADE_HEADER: [&str; 10] = [
 pub fn regrade_csv(existing: &[u8], regrades: &[(&ScoreFile, &ScoreFile)]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     if existing.is_empty() {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::spreadsheet::report_writer();
         w.write_record(excel_safe_record(REGRADE_HEADER))?;
         out = finish(w)?;
     } else {

@@ -390,7 +390,8 @@ pub enum Answer {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BadAnswer {
     #[error(
-        "`{typed}` names option {letter}, but the question has only {options} options (A–{last})"
+        "`{}` names option {letter}, but the question has only {options} options (A–{last})",
+        crate::spreadsheet::excerpt(typed)
     )]
     NoSuchOption {
         typed: String,
@@ -398,9 +399,15 @@ pub enum BadAnswer {
         options: usize,
         last: char,
     },
-    #[error("`{typed}` is not an answer: use option letters like `B` or `AC`")]
+    #[error(
+        "`{}` is not an answer: use option letters like `B` or `AC`",
+        crate::spreadsheet::excerpt(typed)
+    )]
     NotLetters { typed: String },
-    #[error("`{typed}` is not a true/false answer: use 对/错, T/F, √/×")]
+    #[error(
+        "`{}` is not a true/false answer: use 对/错, T/F, √/×",
+        crate::spreadsheet::excerpt(typed)
+    )]
     NotTrueFalse { typed: String },
 }
 

@@ -54,15 +54,13 @@ pub fn render_documents(
             wanted: families.cjk().into_iter().map(String::from).collect(),
         });
     }
-    let temp = tempfile::Builder::new()
-        .prefix("certexam-build-")
-        .tempdir()
+    let temp = crate::cleanup::BuildDir::new()
         .map_err(io("create a build folder in", &std::env::temp_dir()))?;
     let build = temp.path();
     super::write_templates(build, None)?;
     for (name, text) in own_templates {
         let path = build.join(name);
-        std::fs::write(&path, text).map_err(io("write", &path))?;
+        crate::cleanup::write_private(&path, text.as_bytes()).map_err(io("write", &path))?;
     }
     if let Some(dir) = &opts.templates {
         super::copy_tree(dir, build).map_err(|error| RenderError::Templates {
@@ -78,7 +76,7 @@ pub fn render_documents(
     std::fs::create_dir_all(&data_dir).map_err(io("create", &data_dir))?;
     for (i, doc) in docs.iter().enumerate() {
         let path = data_dir.join(format!("d{i}.json"));
-        std::fs::write(&path, &doc.data).map_err(io("write", &path))?;
+        crate::cleanup::write_private(&path, doc.data.as_ref()).map_err(io("write", &path))?;
         if let Some(dir) = doc.dest.parent() {
             std::fs::create_dir_all(dir).map_err(io("create the folder", dir))?;
         }

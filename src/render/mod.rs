@@ -289,7 +289,8 @@ pub fn render_papers(
     let fonts_path = build.join("fonts.json");
     let fonts_json = std::fs::read_to_string(&fonts_path).map_err(io("read", &fonts_path))?;
     let usable = usable_fonts(&fonts_json, &seen);
-    std::fs::write(&fonts_path, &usable).map_err(io("write", &fonts_path))?;
+    crate::cleanup::write_private(&fonts_path, usable.as_bytes())
+        .map_err(io("write", &fonts_path))?;
     let only_fonts = font_dirs(&usable, &found);
     let all: Vec<usize> = (0..papers.len()).collect();
     let all_data = write_data(build, "all", &datas, &all)?;
@@ -380,7 +381,9 @@ pub fn render_papers(
 }
 
 /// The build folder and, unless it is kept, the guard that removes it.
-fn build_folder(opts: &RenderOptions) -> Result<(PathBuf, Option<tempfile::TempDir>), RenderError> {
+fn build_folder(
+    opts: &RenderOptions,
+) -> Result<(PathBuf, Option<crate::cleanup::BuildDir>), RenderError> {
     match &opts.keep_build {
         Some(dir) => {
             if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
@@ -391,9 +394,7 @@ fn build_folder(opts: &RenderOptions) -> Result<(PathBuf, Option<tempfile::TempD
             Ok((dir, None))
         }
         None => {
-            let temp = tempfile::Builder::new()
-                .prefix("certexam-build-")
-                .tempdir()
+            let temp = crate::cleanup::BuildDir::new()
                 .map_err(io("create a build folder in", &std::env::temp_dir()))?;
             Ok((temp.path().to_path_buf(), Some(temp)))
         }
@@ -404,7 +405,7 @@ fn build_folder(opts: &RenderOptions) -> Result<(PathBuf, Option<tempfile::TempD
 fn write_templates(build: &Path, user: Option<&Path>) -> Result<(), RenderError> {
     for (name, text) in TEMPLATES {
         let path = build.join(name);
-        std::fs::write(&path, text).map_err(io("write", &path))?;
+        crate::cleanup::write_private(&path, text.as_bytes()).map_err(io("write", &path))?;
     }
     if let Some(dir) = user {
         copy_tree(dir, build).map_err(|error| RenderError::Templates {
@@ -440,7 +441,7 @@ fn prepare_paper(paper: &Paper, qr_dir: &Path) -> Result<PaperData, RenderError>
     for page in &data.sheet.pages {
         let svg = qr_svg(&sheet::qr_text(&paper.paper_id, page.page));
         let path = qr_dir.join(name(page.page));
-        std::fs::write(&path, svg).map_err(io("write", &path))?;
+        crate::cleanup::write_private(&path, svg.as_bytes()).map_err(io("write", &path))?;
     }
     Ok(data)
 }
@@ -464,7 +465,7 @@ fn write_data(
 ) -> Result<String, RenderError> {
     let file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
     let path = build.join("data").join(format!("{name}.json"));
-    std::fs::write(&path, file.to_json()).map_err(io("write", &path))?;
+    crate::cleanup::write_private(&path, &file.to_json()).map_err(io("write", &path))?;
     Ok(format!("/data/{name}.json"))
 }
 

@@ -183,11 +183,14 @@ impl Typst {
         if let Some(dir) = cwd {
             command.current_dir(dir);
         }
-        let output = command.output().map_err(|error| TypstError::Spawn {
-            program: self.program.clone(),
-            source_of: self.source,
-            error,
-        })?;
+        // Spawned and tracked, so that Ctrl-C or termination of certexam
+        // stops this typst too (see `crate::cleanup`).
+        let output = crate::cleanup::output(command.stdout(Stdio::piped()).stderr(Stdio::piped()))
+            .map_err(|error| TypstError::Spawn {
+                program: self.program.clone(),
+                source_of: self.source,
+                error,
+            })?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {

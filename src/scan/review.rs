@@ -5,6 +5,7 @@
 //! run, so the same scans plus the decisions give a complete sheets.csv.
 
 use crate::spreadsheet::Table;
+use crate::spreadsheet::excel_safe_record;
 use std::collections::BTreeMap;
 
 use super::bubbles::Reading;
@@ -499,12 +500,13 @@ pub fn sheets_csv(rows: &[SheetRow]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// review.csv, with a UTF-8 BOM so that Excel shows the Chinese columns right.
+/// review.csv, with a UTF-8 BOM so that Excel shows the Chinese columns
+/// right, and formula-like cells (a scan named `=HYPERLINK(…).jpg`) as text.
 pub fn review_csv(rows: &[ReviewRow]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut w = crate::spreadsheet::report_writer();
     w.write_record(REVIEW_HEADER).expect("writing to memory");
     for r in rows {
-        w.write_record([
+        w.write_record(excel_safe_record([
             r.file.as_str(),
             &if r.page == 0 {
                 String::new()
@@ -519,15 +521,15 @@ pub fn review_csv(rows: &[ReviewRow]) -> Vec<u8> {
             &r.read,
             &r.crop,
             &r.decision,
-        ])
+        ]))
         .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }
 
-/// The per-page log, scan-log.csv.
+/// The per-page log, scan-log.csv (BOM and formula guard as review.csv).
 pub fn log_csv(rows: &[LogRow]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::spreadsheet::report_writer();
     w.write_record([
         "file",
         "page",
@@ -541,7 +543,7 @@ pub fn log_csv(rows: &[LogRow]) -> Vec<u8> {
     ])
     .expect("writing to memory");
     for r in rows {
-        w.write_record([
+        w.write_record(excel_safe_record([
             r.file.as_str(),
             &r.page.to_string(),
             r.status,
@@ -551,8 +553,53 @@ pub fn log_csv(rows: &[LogRow]) -> Vec<u8> {
             &r.answered.to_string(),
             &r.unsure.to_string(),
             &r.problem,
-        ])
+        ]))
         .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scan file named like a formula must reach Excel as text, in both
+    /// files people open (review.csv and scan-log.csv), and both start with
+    /// a byte-order mark.
+    #[test]
+    fn formula_like_file_names_are_written_as_text() {
+        let name = "=HYPERLINK(\"http://x\",\"点击\").jpg";
+        let review = review_csv(&[ReviewRow {
+            file: name.into(),
+            page: 1,
+            paper: "ABCD2345".into(),
+            candidate: "E001".into(),
+            question: Some(3),
+            status: "decide",
+            problem: "@SUM(1)".into(),
+            read: String::new(),
+            crop: "review/x.png".into(),
+            decision: String::new(),
+        }]);
+        let log = log_csv(&[LogRow {
+            file: name.into(),
+            page: 1,
+            status: "read",
+            paper: "ABCD2345".into(),
+            sheet_page: "1/1".into(),
+            upside_down: false,
+            answered: 3,
+            unsure: 0,
+            problem: String::new(),
+        }]);
+        for bytes in [&review, &log] {
+            assert!(bytes.starts_with(crate::spreadsheet::BOM));
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"点击\"\").jpg\""),
+                "{text}"
+            );
+        }
+        assert!(String::from_utf8_lossy(&review).contains(",'@SUM(1),"));
+    }
 }
