@@ -33,6 +33,8 @@ if $for_tests; then
   # and fills a disk with prlimit; neither is needed to use certexam.
   command -v libreoffice >/dev/null 2>&1 || packages+=(libreoffice-calc)
   command -v prlimit >/dev/null 2>&1 || packages+=(util-linux)
+  # The GIFT export is read back by gift-pegjs, from npm, under node.
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
   packages+=(fonts-noto-cjk)
@@ -62,5 +64,10 @@ fi
 if ! have_typst; then
   say "building typst ${TYPST_VERSION} with cargo (a few minutes, once)"
   cargo install --locked "typst-cli@${TYPST_VERSION}" --no-default-features --features embedded-fonts
+fi
+gift_dir="$(cd "$(dirname "$0")/.." && pwd)/target/gift-pegjs"
+if $for_tests && [ ! -f "$gift_dir/node_modules/gift-pegjs/package.json" ]; then
+  say "installing gift-pegjs 1.0.2 (npm) for the GIFT export test"
+  npm install --no-save --no-audit --no-fund --prefix "$gift_dir" gift-pegjs@1.0.2 >/dev/null
 fi
 say "ready: $(typst --version), $(pdftotext -v 2>&1 | head -n1), minisign $(minisign -v 2>&1 | head -n1)"

@@ -1216,3 +1216,124 @@ tags = ["a<b", "`code`"]
         );
     }
 }
+
+/// gift-pegjs as scripts/setup.sh --tests installs it (or `$CERTEXAM_GIFT_PEGJS`):
+/// the test fails, not skips, without it.
+fn gift_pegjs(file: &Path) -> Vec<serde_json::Value> {
+    let module = std::env::var_os("CERTEXAM_GIFT_PEGJS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/gift-pegjs/node_modules/gift-pegjs"));
+    assert!(
+        module.join("package.json").is_file(),
+        "gift-pegjs is needed at {} (bash scripts/setup.sh --tests installs it)",
+        module.display()
+    );
+    let out = std::process::Command::new("node")
+        .arg(root().join("tests/support/gift_parse.js"))
+        .arg(&module)
+        .arg(file)
+        .output()
+        .expect("node is needed to run gift-pegjs (Debian package nodejs)");
+    assert!(
+        out.status.success(),
+        "gift-pegjs rejected {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn gift_pegjs_reads_every_question_of_the_shipped_bank_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = certexam(tmp.path())
+        .args(["bank", "export"])
+        .arg(root().join("question_bank"))
+        .args(["--format", "gift", "--out", "bank.gift"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let parsed = gift_pegjs(&tmp.path().join("bank.gift"));
+    let bank = clean_bank(&root().join("question_bank"));
+    assert_eq!(parsed.len(), bank.questions.len());
+    for p in &parsed {
+        let id = p["title"].as_str().unwrap();
+        let q = bank
+            .question(id)
+            .unwrap_or_else(|| panic!("no {id} in the bank"));
+        assert_eq!(p["stem"].as_str().unwrap().trim(), q.stem, "{id}");
+        match &q.answer {
+            Answer::TrueFalse(t) => {
+                assert_eq!(p["type"], "TF", "{id}");
+                assert_eq!(p["isTrue"], *t, "{id}");
+            }
+            Answer::Choice(keys) => {
+                let mut got: Vec<(String, bool)> = p["choices"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["text"].as_str().unwrap().trim().to_string(),
+                            c["correct"].as_bool().unwrap(),
+                        )
+                    })
+                    .collect();
+                let mut want: Vec<(String, bool)> = q
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| (o.clone(), keys.contains(&i)))
+                    .collect();
+                got.sort();
+                want.sort();
+                assert_eq!(got, want, "{id}");
+            }
+        }
+    }
+}
+
+#[test]
+fn gift_pegjs_accepts_a_correct_option_holding_an_arrow() {
+    let tmp = tempfile::tempdir().unwrap();
+    bank_with(
+        &tmp.path().join("bank"),
+        "售后",
+        r#"[[question]]
+id = "X-1"
+type = "single"
+category = "x"
+difficulty = 2
+stem = "退款流程是？"
+options = ["申请 -> 审核 -> 退款", "直接退款", "先退一半再审核"]
+answer = "A"
+"#,
+    );
+    let out = certexam(tmp.path())
+        .args([
+            "bank",
+            "export",
+            "bank",
+            "--format",
+            "gift",
+            "--out",
+            "bank.gift",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let parsed = gift_pegjs(&tmp.path().join("bank.gift"));
+    assert_eq!(parsed.len(), 1);
+    assert_eq!(
+        parsed[0]["type"], "MC",
+        "read as multiple choice, not matching"
+    );
+    let correct: Vec<&str> = parsed[0]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["correct"] == true)
+        .map(|c| c["text"].as_str().unwrap().trim())
+        .collect();
+    assert_eq!(correct, ["申请 -> 审核 -> 退款"]);
+}
