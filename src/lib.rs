@@ -24,6 +24,7 @@ pub mod paper;
 pub mod parallel;
 pub mod render;
 pub mod rng;
+pub mod rooms;
 pub mod roster;
 pub mod scan;
 pub mod score_file;

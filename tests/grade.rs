@@ -232,6 +232,7 @@ fn test_paper(candidate: &str, name: &str) -> Paper {
             extra: [("department".to_string(), "售后".to_string())]
                 .into_iter()
                 .collect(),
+            ..Default::default()
         }),
         form: None,
         draw: DrawInfo {

@@ -415,6 +415,7 @@ fn hostile_paper(holder: &str, lang: &str) -> Paper {
             id: holder.into(),
             name: "#panic(\"name\") 王$五$".into(),
             extra: BTreeMap::from([("部门".to_string(), "<b>客服</b>".to_string())]),
+            ..Default::default()
         }),
         form: None,
         draw: DrawInfo {

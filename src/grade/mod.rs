@@ -406,7 +406,7 @@ pub fn reconcile(
                 .unwrap_or_else(|| Candidate {
                     id: s.candidate.clone(),
                     name: String::new(),
-                    extra: Default::default(),
+                    ..Default::default()
                 });
             accepted.push(Accepted {
                 sheet: s.clone(),
