@@ -768,3 +768,175 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
         "a stale paper was printed"
     );
 }
+
+// --- rooms and bundles ----------------------------------------------------------
+
+/// Draws the example roster (12 candidates) seated by `draw --rooms 5`:
+/// three rooms of four.
+fn draw_rooms(dir: &Path) -> Vec<Paper> {
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--roster",
+            "examples/roster.csv",
+            "--seed",
+            "render-rooms",
+            "--rooms",
+            "5",
+            "--out",
+        ])
+        .arg(dir.join("exam"))
+        .assert()
+        .success();
+    paper::read_dir(&dir.join("exam"))
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+#[test]
+fn each_room_gets_a_bundle_with_a_cover_and_sign_in_sheet_then_papers_in_seat_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_rooms(dir.path());
+    let out = dir.path().join("out");
+    let a = render(&dir.path().join("exam"), &out, &[]).success();
+    assert!(
+        stderr(&a).ends_with(&format!(
+            "rendered 12 paper(s) with typst 0.15.1: 3 bundles in {} (12 papers), 3 bundles in {} (12 papers)\n",
+            out.join("print").display(),
+            out.join("keys").display()
+        )),
+        "{}",
+        stderr(&a)
+    );
+    assert_eq!(listing(&out.join("print")), ["01.pdf", "02.pdf", "03.pdf"]);
+    assert_eq!(listing(&out.join("keys")), ["01.pdf", "02.pdf", "03.pdf"]);
+    assert!(!out.join("print.pdf").exists());
+
+    for room in ["01", "02", "03"] {
+        let mut seated: Vec<&Paper> = papers
+            .iter()
+            .filter(|p| p.content.candidate.as_ref().unwrap().room.as_deref() == Some(room))
+            .collect();
+        seated.sort_by_key(|p| p.content.candidate.as_ref().unwrap().seat);
+        assert_eq!(seated.len(), 4);
+        let pdf = out.join("print").join(format!("{room}.pdf"));
+        let mut cover = vec![
+            "网店客服上岗认证考试".to_string(),
+            format!("考场{room}"),
+            "考试编号CS-CERT-2026Q4".into(),
+            "考试时间60分钟".into(),
+            "考生人数4人".into(),
+            "座位号1–4".into(),
+            "本袋试卷（按座位号顺序）".into(),
+        ];
+        cover.extend(
+            seated
+                .iter()
+                .enumerate()
+                .map(|(k, p)| format!("{}.{}", k + 1, p.paper_id)),
+        );
+        assert_in_order(
+            &text(&pdf, Some(1)),
+            &cover,
+            &format!("cover of room {room}"),
+        );
+
+        let mut sign_in = vec![
+            format!("考生签到表·考场{room}"),
+            "座位号考号姓名试卷编号签名备注".to_string(),
+        ];
+        for (k, p) in seated.iter().enumerate() {
+            let c = p.content.candidate.as_ref().unwrap();
+            sign_in.push(format!(
+                "{}{}{}{}",
+                k + 1,
+                c.id,
+                squash(&c.name),
+                p.paper_id
+            ));
+        }
+        sign_in.push("监考人签名".into());
+        assert_in_order(
+            &text(&pdf, Some(2)),
+            &sign_in,
+            &format!("sign-in sheet of room {room}"),
+        );
+
+        // The papers follow in seat order, the first on page 3 (an odd
+        // page: the cover and sign-in sheet are one sheet of paper).
+        assert!(text(&pdf, Some(3)).contains(&seated[0].paper_id));
+        let body = text(&pdf, None);
+        let after_sign_in = &body[body.find("监考人签名").unwrap()..];
+        let ids: Vec<String> = seated
+            .iter()
+            .map(|p| format!("考号：{}", p.content.candidate.as_ref().unwrap().id))
+            .collect();
+        assert_in_order(after_sign_in, &ids, &format!("papers of room {room}"));
+        let keys = text(&out.join("keys").join(format!("{room}.pdf")), None);
+        for p in &seated {
+            assert!(
+                keys.contains(&p.paper_id),
+                "keys of room {room} lack {}",
+                p.paper_id
+            );
+        }
+    }
+
+    // The same papers give the same bytes.
+    let again = dir.path().join("again");
+    render(&dir.path().join("exam"), &again, &[]).success();
+    for f in ["print/01.pdf", "print/03.pdf", "keys/02.pdf"] {
+        assert!(
+            fs::read(out.join(f)).unwrap() == fs::read(again.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let record = fs::read_to_string(out.join("render.toml")).unwrap();
+    assert_eq!(record.matches("kind = \"print\"").count(), 3, "{record}");
+}
+
+#[test]
+fn without_rooms_large_sessions_are_printed_in_bundles_of_the_bundle_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = [
+        ("B1", "甲"),
+        ("B2", "乙"),
+        ("B3", "丙"),
+        ("B4", "丁"),
+        ("B5", "戊"),
+    ];
+    let papers = draw_example(dir.path(), &ids);
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &["--bundle-size", "2"]).success();
+    assert_eq!(
+        listing(&out.join("print")),
+        ["001.pdf", "002.pdf", "003.pdf"]
+    );
+    assert_eq!(
+        listing(&out.join("keys")),
+        ["001.pdf", "002.pdf", "003.pdf"]
+    );
+    for (bundle, chunk) in ["001", "002", "003"].iter().zip(papers.chunks(2)) {
+        let pdf = out.join("print").join(format!("{bundle}.pdf"));
+        let body = text(&pdf, None);
+        for p in &papers {
+            assert_eq!(
+                body.contains(&format!("考号：{}", p.holder())),
+                chunk.contains(p),
+                "bundle {bundle} and paper {}",
+                p.holder()
+            );
+        }
+        let order: Vec<String> = chunk
+            .iter()
+            .map(|p| format!("考号：{}", p.holder()))
+            .collect();
+        assert_in_order(&body, &order, &format!("bundle {bundle}"));
+        // No room: no cover, the first paper starts on page 1.
+        assert!(text(&pdf, Some(1)).contains(&chunk[0].paper_id));
+    }
+}

@@ -8,6 +8,7 @@
 //! typst's own message while the others still finish, and the build folder
 //! is removed at the end.
 
+pub mod bundle;
 pub mod data;
 pub mod document;
 pub mod fonts;
@@ -34,6 +35,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("common.typ", include_str!("../../templates/common.typ")),
     ("paper.typ", include_str!("../../templates/paper.typ")),
     ("key.typ", include_str!("../../templates/key.typ")),
+    ("room.typ", include_str!("../../templates/room.typ")),
     ("fonts.json", include_str!("../../templates/fonts.json")),
 ];
 
@@ -50,6 +52,8 @@ pub struct RenderOptions {
     pub per_paper: bool,
     /// typst processes running at once.
     pub jobs: usize,
+    /// Most papers in one print bundle without rooms (see [`bundle::plan`]).
+    pub bundle_size: usize,
     /// Build in this folder and keep it (for benchmarks and template work).
     pub keep_build: Option<PathBuf>,
 }
@@ -160,6 +164,10 @@ struct Job {
     papers: Vec<usize>,
     /// The data file, absolute within the build folder.
     data: String,
+    /// The data file's name, unique to the bundle (or paper).
+    name: String,
+    /// A room bundle's cover and sign-in sheet.
+    room: Option<bundle::RoomData>,
     dest: PathBuf,
 }
 
@@ -175,7 +183,11 @@ pub fn font_families(templates: Option<&Path>) -> Result<FontFamilies, RenderErr
             });
         }
     }
-    Ok(FontFamilies::parse(TEMPLATES[3].1).expect("the shipped fonts.json is valid"))
+    let shipped = TEMPLATES
+        .iter()
+        .find(|(name, _)| *name == "fonts.json")
+        .expect("fonts.json is shipped");
+    Ok(FontFamilies::parse(shipped.1).expect("the shipped fonts.json is valid"))
 }
 
 /// Stops with advice when the papers need CJK and typst sees none of the
@@ -291,37 +303,53 @@ pub fn render_papers(
     let usable = usable_fonts(&fonts_json, &seen);
     std::fs::write(&fonts_path, &usable).map_err(io("write", &fonts_path))?;
     let only_fonts = font_dirs(&usable, &found);
-    let all: Vec<usize> = (0..papers.len()).collect();
-    let all_data = write_data(build, "all", &datas, &all)?;
-
-    let mut jobs = vec![
-        Job {
+    let mut jobs = Vec::new();
+    for (k, b) in bundle::plan(papers, opts.bundle_size)
+        .into_iter()
+        .enumerate()
+    {
+        let room = b.room.as_deref().map(|room| {
+            let seated: Vec<&Paper> = b.papers.iter().map(|&i| &papers[i].1).collect();
+            bundle::room_data(room, &seated)
+        });
+        let name = format!("b{k}");
+        let data = write_bundle_data(build, &name, &datas, &b.papers, room.clone())?;
+        jobs.push(Job {
             kind: Kind::Print,
-            papers: all.clone(),
-            data: all_data.clone(),
-            dest: opts.out.join("print.pdf"),
-        },
-        Job {
+            papers: b.papers.clone(),
+            data: data.clone(),
+            name: name.clone(),
+            room: room.clone(),
+            dest: opts.out.join(&b.print),
+        });
+        jobs.push(Job {
             kind: Kind::Keys,
-            papers: all.clone(),
-            data: all_data,
-            dest: opts.out.join("keys.pdf"),
-        },
-    ];
+            papers: b.papers,
+            data,
+            name,
+            room,
+            dest: opts.out.join(&b.keys),
+        });
+    }
     if opts.per_paper {
         let pdf = opts.out.join("pdf");
         for (i, d) in datas.iter().enumerate() {
-            let data = write_data(build, &format!("p{i}"), &datas, &[i])?;
+            let name = format!("p{i}");
+            let data = write_data(build, &name, &datas, &[i])?;
             jobs.push(Job {
                 kind: Kind::Paper,
                 papers: vec![i],
                 data: data.clone(),
+                name: name.clone(),
+                room: None,
                 dest: pdf.join(format!("{}.pdf", d.holder)),
             });
             jobs.push(Job {
                 kind: Kind::Key,
                 papers: vec![i],
                 data,
+                name,
+                room: None,
                 dest: pdf.join(format!("{}.key.pdf", d.holder)),
             });
         }
@@ -353,8 +381,8 @@ pub fn render_papers(
         font_paths,
         extra,
     };
-    // The two big compiles are first in the queue, so `--per-paper` work
-    // only takes cores they leave free.
+    // The bundles are first in the queue, so `--per-paper` work only takes
+    // cores they leave free.
     let results = pool(opts.jobs, &jobs, |job| {
         let result = runner.run(job);
         progress(&Progress::Finished {
@@ -463,6 +491,22 @@ fn write_data(
     which: &[usize],
 ) -> Result<String, RenderError> {
     let file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
+    let path = build.join("data").join(format!("{name}.json"));
+    std::fs::write(&path, file.to_json()).map_err(io("write", &path))?;
+    Ok(format!("/data/{name}.json"))
+}
+
+/// Writes `data/<name>.json` for a bundle, with its room's cover and
+/// sign-in data; returns its path as typst sees it.
+fn write_bundle_data(
+    build: &Path,
+    name: &str,
+    datas: &[PaperData],
+    which: &[usize],
+    room: Option<bundle::RoomData>,
+) -> Result<String, RenderError> {
+    let mut file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
+    file.room = room;
     let path = build.join("data").join(format!("{name}.json"));
     std::fs::write(&path, file.to_json()).map_err(io("write", &path))?;
     Ok(format!("/data/{name}.json"))
@@ -629,11 +673,12 @@ impl Runner<'_> {
                 message,
             });
         }
-        let retry = write_data(
+        let retry = write_bundle_data(
             self.build,
-            &format!("{:?}-good", job.kind),
+            &format!("{}-{:?}-good", job.name, job.kind),
             self.datas,
             &good,
+            job.room.clone(),
         )
         .map_err(|e| e.to_string())
         .and_then(|data| self.compile_to(job.kind, &data, &good, &job.dest));
