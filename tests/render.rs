@@ -241,11 +241,12 @@ fn the_bundle_prints_every_question_in_order_with_a_cjk_font_and_odd_page_starts
 }
 
 #[test]
-fn the_keys_match_the_manifests() {
+fn full_keys_match_the_manifests() {
     let dir = tempfile::tempdir().unwrap();
     let papers = draw_example(dir.path(), &[("K1", "赵六"), ("K2", "钱七")]);
     let out = dir.path().join("print");
-    render(&dir.path().join("exam"), &out, &[]).success();
+    render(&dir.path().join("exam"), &out, &["--full-keys"]).success();
+    assert!(!out.join("explanations.pdf").exists());
     let keys = text(&out.join("keys.pdf"), None);
     let mut expected = Vec::new();
     for p in &papers {
@@ -280,7 +281,13 @@ fn rendering_twice_gives_identical_bytes() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     render(&dir.path().join("exam"), &a, &["--per-paper"]).success();
     render(&dir.path().join("exam"), &b, &["--per-paper"]).success();
-    for file in ["print.pdf", "keys.pdf", "pdf/R1.pdf", "pdf/R1.key.pdf"] {
+    for file in [
+        "print.pdf",
+        "keys.pdf",
+        "explanations.pdf",
+        "pdf/R1.pdf",
+        "pdf/R1.key.pdf",
+    ] {
         assert!(
             fs::read(a.join(file)).unwrap() == fs::read(b.join(file)).unwrap(),
             "{file} differs between two renders"
@@ -476,13 +483,15 @@ fn user_text_is_printed_literally_and_never_run() {
     // English labels on the English paper, Chinese on the Chinese one.
     assert!(all.contains("Answersheet") && all.contains("答题卡"));
 
-    let keys = text(&out.join("keys.pdf"), None);
+    let explanations = text(&out.join("explanations.pdf"), None);
     for s in INJECTIONS {
         assert!(
-            keys.contains(&squash(&format!("解析 题干 {s} 结束"))),
-            "{s} in keys"
+            explanations.contains(&squash(&format!("解析 题干 {s} 结束"))),
+            "{s} in explanations"
         );
     }
+    let keys = text(&out.join("keys.pdf"), None);
+    assert!(keys.contains(&squash("#panic(\"name\") 王$五$")), "{keys}");
 }
 
 /// A copy of the shipped templates in `dir`, with `paper.typ` changed by `edit`.
@@ -529,8 +538,11 @@ fn a_broken_template_is_reported_with_its_line_and_leaves_no_partial_pdf() {
         err.contains(&format!("your templates in {}", templates.display())),
         "{err}"
     );
-    // keys.typ is fine, so the keys are still made; nothing else is left.
-    assert_eq!(listing(&out), ["keys.pdf", "render.toml"]);
+    // The key templates are fine, so the keys are still made; nothing else is left.
+    assert_eq!(
+        listing(&out),
+        ["explanations.pdf", "keys.pdf", "render.toml"]
+    );
     assert_eq!(
         listing(&tmp),
         Vec::<String>::new(),
@@ -726,7 +738,7 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
     };
     let run = make(&root().join("examples/roster.csv"));
     let said = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
-    for file in ["print.pdf", "keys.pdf"] {
+    for file in ["print.pdf", "keys.pdf", "explanations.pdf"] {
         let path = out.join(file);
         assert!(said.contains(&path.display().to_string()), "{said}");
         assert!(path.exists());
@@ -748,12 +760,10 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
         expected.extend(printed_texts(p));
     }
     assert_in_order(&print, &expected, "make's print.pdf");
-    assert_eq!(
-        text(&out.join("keys.pdf"), None)
-            .matches("答案速查")
-            .count(),
-        12
-    );
+    let keys = text(&out.join("keys.pdf"), None);
+    for p in &papers {
+        assert_eq!(keys.matches(&p.paper_id).count(), 1, "{}", p.paper_id);
+    }
 
     // Candidates taken off the roster keep their old manifests, but only the
     // papers of this draw are printed.
@@ -805,9 +815,10 @@ fn each_room_gets_a_bundle_with_a_cover_and_sign_in_sheet_then_papers_in_seat_or
     let a = render(&dir.path().join("exam"), &out, &[]).success();
     assert!(
         stderr(&a).ends_with(&format!(
-            "rendered 12 paper(s) with typst 0.15.1: 3 bundles in {} (12 papers), 3 bundles in {} (12 papers)\n",
+            "rendered 12 paper(s) with typst 0.15.1: 3 bundles in {} (12 papers), 3 bundles in {} (12 papers), {}\n",
             out.join("print").display(),
-            out.join("keys").display()
+            out.join("keys").display(),
+            out.join("explanations.pdf").display()
         )),
         "{}",
         stderr(&a)
@@ -939,4 +950,105 @@ fn without_rooms_large_sessions_are_printed_in_bundles_of_the_bundle_size() {
         // No room: no cover, the first paper starts on page 1.
         assert!(text(&pdf, Some(1)).contains(&chunk[0].paper_id));
     }
+}
+
+#[test]
+fn the_quick_key_table_has_every_papers_key_letters_section_by_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_rooms(dir.path());
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &[]).success();
+    for room in ["01", "02", "03"] {
+        let keys = text(&out.join("keys").join(format!("{room}.pdf")), None);
+        assert!(
+            keys.starts_with(&format!("网店客服上岗认证考试—答案速查表·考场{room}")),
+            "{keys}"
+        );
+        assert!(
+            keys.contains("试卷编号考生一、单项选择题(1–20)二、多项选择题(21–26)三、判断题(27–36)"),
+            "{keys}"
+        );
+        let seated: Vec<&Paper> = papers
+            .iter()
+            .filter(|p| p.content.candidate.as_ref().unwrap().room.as_deref() == Some(room))
+            .collect();
+        let mut rows: Vec<(u32, String)> = seated
+            .iter()
+            .map(|p| {
+                let c = p.content.candidate.as_ref().unwrap();
+                let letters: String = p
+                    .content
+                    .questions
+                    .iter()
+                    .map(|q| answer_text(&q.answer))
+                    .collect();
+                (
+                    c.seat.unwrap(),
+                    format!("{}{}{}{letters}", p.paper_id, c.id, squash(&c.name)),
+                )
+            })
+            .collect();
+        rows.sort();
+        let rows: Vec<String> = rows.into_iter().map(|(_, r)| r).collect();
+        // One row per paper, in seat order, with all its letters in printed order.
+        assert_in_order(&keys, &rows, &format!("quick keys of room {room}"));
+        assert_eq!(pages(&out.join("keys").join(format!("{room}.pdf"))), 1);
+    }
+}
+
+#[test]
+fn the_explanations_list_each_question_of_the_session_once_with_the_key_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_example(dir.path(), &[("X1", "甲"), ("X2", "乙"), ("X3", "丙")]);
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &[]).success();
+    let booklet = text(&out.join("explanations.pdf"), None);
+    let mut used: BTreeMap<&str, (&PaperQuestion, usize)> = BTreeMap::new();
+    for p in &papers {
+        for q in &p.content.questions {
+            used.entry(q.id.as_str()).or_insert((q, 0)).1 += 1;
+        }
+    }
+    assert!(
+        booklet.contains(&format!(
+            "本场3份试卷共用到{}道题，每题列一次，按题库编号排序。",
+            used.len()
+        )),
+        "{booklet}"
+    );
+    let exam = &papers[0].content.exam;
+    let mut expected = Vec::new();
+    for (id, (q, n)) in &used {
+        let heading = format!("{id}{}·{n}份试卷", exam.categories[&q.category].title);
+        assert_eq!(booklet.matches(&heading).count(), 1, "{heading}");
+        expected.push(heading);
+        expected.push(squash(&q.stem));
+        let key: Vec<String> = match &q.answer {
+            Key::Letters(_) => q
+                .answer
+                .indices()
+                .iter()
+                .map(|&i| squash(&q.options[i]))
+                .collect(),
+            tf => vec![answer_text(tf)],
+        };
+        // The key as option text, in bank order: the printed order of one paper may differ.
+        let mut key_in_bank_order: Vec<(char, String)> = match &q.answer {
+            Key::Letters(_) => q
+                .answer
+                .indices()
+                .iter()
+                .zip(&key)
+                .map(|(&i, k)| (q.original_letter(i).unwrap(), k.clone()))
+                .collect(),
+            _ => vec![(' ', key[0].clone())],
+        };
+        key_in_bank_order.sort();
+        let key: Vec<String> = key_in_bank_order.into_iter().map(|(_, k)| k).collect();
+        expected.push(format!("答案：{}", key.join("；")));
+        if let Some(e) = &q.explanation {
+            expected.push(squash(e));
+        }
+    }
+    assert_in_order(&booklet, &expected, "explanations.pdf");
 }

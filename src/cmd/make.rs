@@ -60,9 +60,16 @@ pub fn run(args: &Args) -> Result<Status> {
                 match o.kind {
                     Kind::Print => println!("papers to print (duplex, A4): {}", o.path.display()),
                     Kind::Keys => println!("answer keys for proctors: {}", o.path.display()),
-                    Kind::Paper | Kind::Key => {}
+                    Kind::Paper | Kind::Key | Kind::Explanations => {}
                 }
             }
+        }
+        for o in report
+            .outputs
+            .iter()
+            .filter(|o| o.kind == Kind::Explanations)
+        {
+            println!("explanations for trainers: {}", o.path.display());
         }
         println!(
             "paper manifests (grading needs them): {}",

@@ -54,6 +54,10 @@ pub struct OutputArgs {
     #[arg(long, value_name = "N", default_value_t = render::bundle::DEFAULT_SIZE,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub bundle_size: u32,
+    /// Keys as before: every paper's key with each question's explanation, instead
+    /// of quick-key tables and one explanations.pdf.
+    #[arg(long)]
+    pub full_keys: bool,
     /// How many typst processes run at once [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
@@ -103,6 +107,7 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
             .jobs
             .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
         bundle_size: args.bundle_size as usize,
+        full_keys: args.full_keys,
         keep_build: args.keep_build.clone(),
     };
     let bar = ProgressBar::new("rendering");
@@ -158,9 +163,18 @@ fn print_report(report: &RenderReport, args: &OutputArgs) {
         }
     } else {
         for o in &report.outputs {
-            if matches!(o.kind, Kind::Print | Kind::Keys) {
+            if matches!(o.kind, Kind::Print | Kind::Keys | Kind::Explanations) {
                 parts.push(format!("{} ({} papers)", o.path.display(), o.papers.len()));
             }
+        }
+    }
+    for o in report
+        .outputs
+        .iter()
+        .filter(|o| o.kind == Kind::Explanations)
+    {
+        if count(Kind::Print) > 1 {
+            parts.push(o.path.display().to_string());
         }
     }
     if args.per_paper {

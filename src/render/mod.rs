@@ -11,6 +11,7 @@
 pub mod bundle;
 pub mod data;
 pub mod document;
+pub mod explanations;
 pub mod fonts;
 pub mod typst;
 
@@ -36,6 +37,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("paper.typ", include_str!("../../templates/paper.typ")),
     ("key.typ", include_str!("../../templates/key.typ")),
     ("room.typ", include_str!("../../templates/room.typ")),
+    ("quickkey.typ", include_str!("../../templates/quickkey.typ")),
+    (
+        "explanations.typ",
+        include_str!("../../templates/explanations.typ"),
+    ),
     ("fonts.json", include_str!("../../templates/fonts.json")),
 ];
 
@@ -54,6 +60,10 @@ pub struct RenderOptions {
     pub jobs: usize,
     /// Most papers in one print bundle without rooms (see [`bundle::plan`]).
     pub bundle_size: usize,
+    /// Keys with every question's explanation per paper (`key.typ`), as
+    /// before compact keys; otherwise quick-key tables and one
+    /// `explanations.pdf`.
+    pub full_keys: bool,
     /// Build in this folder and keep it (for benchmarks and template work).
     pub keep_build: Option<PathBuf>,
 }
@@ -73,8 +83,10 @@ pub enum Progress {
 pub enum Kind {
     /// All papers with answer sheets.
     Print,
-    /// All keys.
+    /// The keys of a print bundle: quick-key tables, or full keys.
     Keys,
+    /// Every question of the session once, with its explanation.
+    Explanations,
     /// One paper with its answer sheet.
     Paper,
     /// One paper's key.
@@ -82,10 +94,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn template(self) -> &'static str {
+    fn template(self, full_keys: bool) -> &'static str {
         match self {
             Kind::Print | Kind::Paper => "paper.typ",
+            Kind::Keys if !full_keys => "quickkey.typ",
             Kind::Keys | Kind::Key => "key.typ",
+            Kind::Explanations => "explanations.typ",
         }
     }
 }
@@ -331,6 +345,19 @@ pub fn render_papers(
             dest: opts.out.join(&b.keys),
         });
     }
+    if !opts.full_keys {
+        let path = build.join("data").join("explanations.json");
+        let booklet = explanations::explanations(papers).to_json();
+        std::fs::write(&path, booklet).map_err(io("write", &path))?;
+        jobs.push(Job {
+            kind: Kind::Explanations,
+            papers: (0..papers.len()).collect(),
+            data: "/data/explanations.json".to_string(),
+            name: "explanations".to_string(),
+            room: None,
+            dest: opts.out.join("explanations.pdf"),
+        });
+    }
     if opts.per_paper {
         let pdf = opts.out.join("pdf");
         for (i, d) in datas.iter().enumerate() {
@@ -556,7 +583,7 @@ impl Runner<'_> {
     ) -> Result<(), String> {
         let temp = temp_pdf_beside(dest)?;
         let inputs = [("data", data.to_string())];
-        let input = self.build.join(kind.template());
+        let input = self.build.join(kind.template(self.opts.full_keys));
         self.opts
             .typst
             .compile_with(
@@ -593,7 +620,10 @@ impl Runner<'_> {
                 }),
                 failures: Vec::new(),
             },
-            Err(message) if job.papers.len() > 1 => self.isolate(job, message),
+            // The booklet's data is not per paper: nothing to isolate.
+            Err(message) if job.papers.len() > 1 && job.kind != Kind::Explanations => {
+                self.isolate(job, message)
+            }
             Err(message) => JobResult {
                 output: None,
                 failures: vec![Failure {
