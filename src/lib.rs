@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod attendance;
 pub mod audit;
 pub mod bank;
 pub mod bankio;

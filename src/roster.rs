@@ -18,7 +18,7 @@ pub struct Roster {
     pub candidates: Vec<Candidate>,
 }
 
-const ID_NAMES: &[&str] = &[
+pub(crate) const ID_NAMES: &[&str] = &[
     "id",
     "candidate",
     "candidate_id",
@@ -26,8 +26,8 @@ const ID_NAMES: &[&str] = &[
     "考生编号",
     "准考证号",
 ];
-const NAME_NAMES: &[&str] = &["name", "姓名"];
-const ROOM_NAMES: &[&str] = &["room", "考场", "考场号"];
+pub(crate) const NAME_NAMES: &[&str] = &["name", "姓名"];
+pub(crate) const ROOM_NAMES: &[&str] = &["room", "考场", "考场号"];
 const SEAT_NAMES: &[&str] = &["seat", "座位号"];
 
 /// Whether a room name can be a file name (`print/<room>.pdf`) and a
