@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what certexam needs on a Debian/Ubuntu machine, skipping whatever is
 # already there: typst (pinned, built with cargo), a CJK font, poppler-utils
-# (pdftotext, pdffonts, pdftoppm), minisign and LibreOffice Calc (XLSX test). Safe to run again and again.
+# (pdftotext, pdffonts, pdftoppm), minisign, LibreOffice Calc (XLSX test) and GNU
+# parallel (shard test). Safe to run again and again.
 set -euo pipefail
 
 TYPST_VERSION=0.15.1
@@ -19,6 +20,8 @@ command -v minisign >/dev/null 2>&1 || packages+=(minisign)
 command -v fc-list >/dev/null 2>&1 || packages+=(fontconfig)
 # The archive test reads exported XLSX back through LibreOffice (headless).
 command -v libreoffice >/dev/null 2>&1 || packages+=(libreoffice-calc)
+# The shard test runs `render --shard K/N` through GNU parallel, as the README shows.
+command -v parallel >/dev/null 2>&1 || packages+=(parallel)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
   packages+=(fonts-noto-cjk)
 fi

@@ -29,6 +29,7 @@ pub mod rooms;
 pub mod roster;
 pub mod scan;
 pub mod score_file;
+pub mod shard;
 pub mod sheet;
 pub mod sign;
 pub mod spreadsheet;

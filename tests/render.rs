@@ -1052,3 +1052,116 @@ fn the_explanations_list_each_question_of_the_session_once_with_the_key_as_text(
     }
     assert_in_order(&booklet, &expected, "explanations.pdf");
 }
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).unwrap().display().to_string();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The `[[output]]` tables of a render record.
+fn record_outputs(path: &Path) -> Vec<toml::Value> {
+    let record: toml::Value = toml::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    record["output"].as_array().unwrap().clone()
+}
+
+#[test]
+fn four_shards_run_through_gnu_parallel_make_the_same_files_as_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_rooms(dir.path());
+    let papers = dir.path().join("exam");
+    let whole = dir.path().join("whole");
+    render(&papers, &whole, &[]).success();
+
+    // As the README shows: one process per shard, two at a time.
+    let sharded = dir.path().join("sharded");
+    let status = Process::new("parallel")
+        .args(["--halt", "now,fail=1", "-j", "2"])
+        .arg(env!("CARGO_BIN_EXE_certexam"))
+        .arg("render")
+        .arg("--papers")
+        .arg(&papers)
+        .arg("--out")
+        .arg(&sharded)
+        .args(["--jobs", "1", "--shard", "{}/4", ":::", "1", "2", "3", "4"])
+        .current_dir(root())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("GNU parallel is needed for this test ({e}); run scripts/setup.sh")
+        });
+    assert!(status.success());
+
+    let mut one = tree(&whole);
+    let record = one.remove("render.toml").unwrap();
+    let mut parts = tree(&sharded);
+    let mut outputs = Vec::new();
+    for k in 1..=4 {
+        parts
+            .remove(&format!("render.shard-{k}-of-4.toml"))
+            .unwrap();
+        outputs.extend(record_outputs(
+            &sharded.join(format!("render.shard-{k}-of-4.toml")),
+        ));
+    }
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        parts.keys().collect::<Vec<_>>()
+    );
+    for (file, bytes) in &one {
+        assert!(
+            *bytes == parts[file],
+            "{file} differs between the shards and one run"
+        );
+    }
+    // The shards' records together list what one run's record lists.
+    let name = |v: &toml::Value| {
+        let file = v["file"].as_str().unwrap();
+        let file = file
+            .rsplit_once("/whole/")
+            .or(file.rsplit_once("/sharded/"))
+            .unwrap()
+            .1;
+        (
+            file.to_string(),
+            v["kind"].clone(),
+            v["papers"].clone(),
+            v["sha256"].clone(),
+        )
+    };
+    let mut from_shards: Vec<_> = outputs.iter().map(name).collect();
+    from_shards.sort_by(|a, b| a.0.cmp(&b.0));
+    let whole_record: toml::Value = toml::from_str(std::str::from_utf8(&record).unwrap()).unwrap();
+    let mut from_one: Vec<_> = whole_record["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(name)
+        .collect();
+    from_one.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(from_shards, from_one);
+}
+
+#[test]
+fn a_shard_that_is_not_k_of_n_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = render(dir.path(), &dir.path().join("out"), &["--shard", "5/4"]).code(2);
+    assert!(
+        stderr(&a).contains(
+            "invalid value '5/4' for '--shard <K/N>': `5/4` is not a shard: write K/N with 1 ≤ K ≤ N, e.g. 1/4 (from 0/N, as Slurm and Kubernetes number them, add 1)"
+        ),
+        "{}",
+        stderr(&a)
+    );
+}

@@ -58,6 +58,11 @@ pub struct OutputArgs {
     /// of quick-key tables and one explanations.pdf.
     #[arg(long)]
     pub full_keys: bool,
+    /// Make only part K of N (1/4 … 4/4): rooms (print bundles) and per-paper PDFs
+    /// are dealt out round-robin, explanations.pdf goes with part 1; the parts
+    /// together are byte for byte one run. The record is render.shard-K-of-N.toml.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
     /// How many typst processes run at once [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
@@ -108,6 +113,7 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
             .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
         bundle_size: args.bundle_size as usize,
         full_keys: args.full_keys,
+        shard: args.shard,
         keep_build: args.keep_build.clone(),
     };
     let bar = ProgressBar::new("rendering");
@@ -116,7 +122,11 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
     bar.finish();
 
     let record = record_toml(&report)?;
-    fsutil::write_atomic(&args.out.join("render.toml"), record.as_bytes())?;
+    let record_name = match args.shard {
+        Some(s) => format!("render.shard-{}-of-{}.toml", s.index + 1, s.count),
+        None => "render.toml".to_string(),
+    };
+    fsutil::write_atomic(&args.out.join(record_name), record.as_bytes())?;
     print_report(&report, args);
     Ok(report)
 }
@@ -185,8 +195,11 @@ fn print_report(report: &RenderReport, args: &OutputArgs) {
             args.out.join("pdf").display()
         ));
     }
+    let part = args
+        .shard
+        .map_or(String::new(), |s| format!("shard {s} of "));
     eprintln!(
-        "rendered {} paper(s) with typst {}: {}",
+        "rendered {part}{} paper(s) with typst {}: {}",
         report.papers,
         report.typst_version,
         if parts.is_empty() {

@@ -24,6 +24,7 @@ use qrcode::{EcLevel, QrCode};
 use serde::Serialize;
 
 use crate::paper::Paper;
+use crate::shard::Shard;
 use crate::sheet;
 use data::{DataFile, PaperData};
 use fonts::FontFamilies;
@@ -64,6 +65,9 @@ pub struct RenderOptions {
     /// before compact keys; otherwise quick-key tables and one
     /// `explanations.pdf`.
     pub full_keys: bool,
+    /// Make only this part's PDFs (see [`crate::shard`]): print bundles
+    /// (rooms) and per-paper PDFs round-robin, `explanations.pdf` in part 1.
+    pub shard: Option<Shard>,
     /// Build in this folder and keep it (for benchmarks and template work).
     pub keep_build: Option<PathBuf>,
 }
@@ -317,11 +321,15 @@ pub fn render_papers(
     let usable = usable_fonts(&fonts_json, &seen);
     std::fs::write(&fonts_path, &usable).map_err(io("write", &fonts_path))?;
     let only_fonts = font_dirs(&usable, &found);
+    let mine = |i: usize| opts.shard.is_none_or(|s| s.takes(i));
     let mut jobs = Vec::new();
     for (k, b) in bundle::plan(papers, opts.bundle_size)
         .into_iter()
         .enumerate()
     {
+        if !mine(k) {
+            continue;
+        }
         let room = b.room.as_deref().map(|room| {
             let seated: Vec<&Paper> = b.papers.iter().map(|&i| &papers[i].1).collect();
             bundle::room_data(room, &seated)
@@ -345,7 +353,7 @@ pub fn render_papers(
             dest: opts.out.join(&b.keys),
         });
     }
-    if !opts.full_keys {
+    if !opts.full_keys && opts.shard.is_none_or(Shard::is_first) {
         let path = build.join("data").join("explanations.json");
         let booklet = explanations::explanations(papers).to_json();
         std::fs::write(&path, booklet).map_err(io("write", &path))?;
@@ -360,7 +368,7 @@ pub fn render_papers(
     }
     if opts.per_paper {
         let pdf = opts.out.join("pdf");
-        for (i, d) in datas.iter().enumerate() {
+        for (i, d) in datas.iter().enumerate().filter(|(i, _)| mine(*i)) {
             let name = format!("p{i}");
             let data = write_data(build, &name, &datas, &[i])?;
             jobs.push(Job {
