@@ -154,3 +154,96 @@ pub fn room_data(room: &str, papers: &[&Paper]) -> RoomData {
         rows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paper::{Candidate, DrawInfo, Exam, PaperContent, PassRule};
+
+    fn paper(id: &str, room: Option<&str>, seat: Option<u32>) -> (PathBuf, Paper) {
+        let content = PaperContent {
+            format: crate::paper::FORMAT.into(),
+            exam: Exam {
+                id: "X".into(),
+                title: "T".into(),
+                lang: "zh".into(),
+                duration_minutes: 60,
+                instructions: None,
+                date: None,
+                valid_months: None,
+                pass: PassRule {
+                    percent: 60.0,
+                    categories: Default::default(),
+                },
+                sections: Vec::new(),
+                categories: Default::default(),
+            },
+            candidate: Some(Candidate {
+                id: id.into(),
+                name: id.into(),
+                room: room.map(str::to_string),
+                seat,
+                ..Default::default()
+            }),
+            form: None,
+            draw: DrawInfo::default(),
+            questions: Vec::new(),
+        };
+        (PathBuf::from(id), Paper::new(content))
+    }
+
+    #[test]
+    fn rooms_are_kept_whole_in_seat_order_and_the_rest_is_cut_to_size() {
+        let papers = vec![
+            paper("a", Some("B"), Some(2)),
+            paper("b", Some("A"), Some(1)),
+            paper("c", Some("B"), Some(1)),
+            paper("d", None, None),
+            paper("e", Some("B"), Some(3)),
+            paper("f", None, None),
+            paper("g", None, None),
+        ];
+        let plan = plan(&papers, 2);
+        let got: Vec<(Option<&str>, Vec<usize>, &Path)> = plan
+            .iter()
+            .map(|b| (b.room.as_deref(), b.papers.clone(), b.print.as_path()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("A"), vec![1], Path::new("print/A.pdf")),
+                // Room B has three papers: more than the size, kept together.
+                (Some("B"), vec![2, 0, 4], Path::new("print/B.pdf")),
+                (None, vec![3, 5], Path::new("print/no-room-001.pdf")),
+                (None, vec![6], Path::new("print/no-room-002.pdf")),
+            ]
+        );
+        assert_eq!(plan[1].keys, Path::new("keys/B.pdf"));
+    }
+
+    #[test]
+    fn without_rooms_one_bundle_is_print_pdf_and_more_are_numbered() {
+        let papers: Vec<_> = ["a", "b", "c"]
+            .iter()
+            .map(|id| paper(id, None, None))
+            .collect();
+        let one = plan(&papers, 3);
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (one[0].print.as_path(), one[0].keys.as_path()),
+            (Path::new("print.pdf"), Path::new("keys.pdf"))
+        );
+        let two = plan(&papers, 2);
+        let got: Vec<(&Path, Vec<usize>)> = two
+            .iter()
+            .map(|b| (b.print.as_path(), b.papers.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Path::new("print/001.pdf"), vec![0, 1]),
+                (Path::new("print/002.pdf"), vec![2])
+            ]
+        );
+    }
+}
