@@ -2,8 +2,9 @@
 # Installs what certexam needs on a Debian/Ubuntu machine, skipping whatever is
 # already there: typst (pinned, built with cargo), a CJK font, poppler-utils
 # (pdftotext, pdffonts, pdftoppm) and minisign. With --tests (what
-# scripts/test.sh and CI use) also LibreOffice Calc and util-linux's prlimit,
-# which only the tests need (they open the XLSX export and fill a disk).
+# scripts/test.sh and CI use) also LibreOffice Calc, util-linux's prlimit,
+# npm (gift-pegjs) and GNU parallel, which only the tests need (they open the
+# XLSX export, fill a disk, parse the GIFT export and run shards).
 # Safe to run again and again.
 set -euo pipefail
 
@@ -35,6 +36,8 @@ if $for_tests; then
   command -v prlimit >/dev/null 2>&1 || packages+=(util-linux)
   # The GIFT export is read back by gift-pegjs, from npm, under node.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
+  # The shard test runs `render --shard K/N` through GNU parallel, as the README shows.
+  command -v parallel >/dev/null 2>&1 || packages+=(parallel)
 fi
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
   packages+=(fonts-noto-cjk)

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod attendance;
 pub mod audit;
 pub mod bank;
 pub mod bankio;
@@ -26,9 +27,11 @@ pub mod paper;
 pub mod parallel;
 pub mod render;
 pub mod rng;
+pub mod rooms;
 pub mod roster;
 pub mod scan;
 pub mod score_file;
+pub mod shard;
 pub mod sheet;
 pub mod sign;
 pub mod spreadsheet;

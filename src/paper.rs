@@ -159,10 +159,17 @@ pub struct Section {
 }
 
 /// The candidate from the roster.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub id: String,
     pub name: String,
+    /// Exam room (考场), from the roster or `draw --rooms`. Absent without
+    /// rooms, so that papers drawn without rooms keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Seat number (座位号) in the room, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<u32>,
     /// Other roster columns (department, employee number, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,

@@ -18,7 +18,7 @@ pub struct Roster {
     pub candidates: Vec<Candidate>,
 }
 
-const ID_NAMES: &[&str] = &[
+pub(crate) const ID_NAMES: &[&str] = &[
     "id",
     "candidate",
     "candidate_id",
@@ -26,7 +26,21 @@ const ID_NAMES: &[&str] = &[
     "考生编号",
     "准考证号",
 ];
-const NAME_NAMES: &[&str] = &["name", "姓名"];
+pub(crate) const NAME_NAMES: &[&str] = &["name", "姓名"];
+pub(crate) const ROOM_NAMES: &[&str] = &["room", "考场", "考场号"];
+const SEAT_NAMES: &[&str] = &["seat", "座位号"];
+
+/// Whether a room name can be a file name (`print/<room>.pdf`) and a
+/// printed label: 1–32 characters, no path separators, control characters
+/// or spaces at either end, not starting with `.`.
+pub fn valid_room(room: &str) -> bool {
+    (1..=32).contains(&room.chars().count())
+        && !room.starts_with('.')
+        && room.trim() == room
+        && !room.chars().any(|c| {
+            c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        })
+}
 
 /// Whether a candidate id can be a file name everywhere (see [`crate::ids`]).
 pub fn valid_candidate_id(id: &str) -> bool {
@@ -72,10 +86,30 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
     };
     let header_row = &table.rows[header_at];
     let header: Vec<String> = spreadsheet::used_cells(&header_row.cells).to_vec();
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let (room_col, seat_col) = (find(ROOM_NAMES), find(SEAT_NAMES));
     let mut diags = Vec::new();
+    if let (None, Some(seat)) = (room_col, seat_col) {
+        diags.push(
+            Diagnostic::at_line(
+                path,
+                header_row.number,
+                format!("the roster has a `{}` column but no room column", header[seat]),
+            )
+            .with_hint(format!(
+                "seats are numbered within a room: add a room column ({}), or leave seats to `draw --rooms`",
+                ROOM_NAMES.join("/")
+            )),
+        );
+    }
+    let is_room_or_seat = |i: usize| Some(i) == room_col || Some(i) == seat_col;
     let mut extra_columns = Vec::new();
     for (i, h) in header.iter().enumerate() {
-        if i == id_col || i == name_col {
+        if i == id_col || i == name_col || is_room_or_seat(i) {
             continue;
         }
         if h.is_empty() {
@@ -104,6 +138,7 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
     let mut candidates = Vec::new();
     // Folded id → (row, id as written).
     let mut seen: HashMap<String, (usize, String)> = HashMap::new();
+    let mut seats_taken: HashMap<(String, u32), (String, usize)> = HashMap::new();
     for row in &table.rows[header_at + 1..] {
         let line = row.number;
         let cells = spreadsheet::used_cells(&row.cells);
@@ -170,11 +205,41 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             )));
             continue;
         }
+        let room = room_col.map(|c| row.cell(c).to_string());
+        let seat = seat_col.map(|c| row.cell(c).to_string());
+        let (room, seat) = match place(&id, room, seat) {
+            Ok(place) => place,
+            Err((message, hint)) => {
+                diags.push(Diagnostic::at_line(path, line, message).with_hint(hint));
+                continue;
+            }
+        };
+        if let (Some(r), Some(s)) = (&room, seat) {
+            if let Some((other, first)) = seats_taken.get(&(r.clone(), s)) {
+                diags.push(
+                    Diagnostic::at_line(
+                        path,
+                        line,
+                        format!("seat {s} of room {r} is given to `{id}` and to `{other}`"),
+                    )
+                    .with_hint(format!(
+                        "`{other}` is on row {first}; give one of them another seat"
+                    )),
+                );
+                continue;
+            }
+            seats_taken.insert((r.clone(), s), (id.clone(), line));
+        }
         let mut extra = BTreeMap::new();
         let mut bad_extra = false;
         for (i, h) in header.iter().enumerate() {
             let value = row.cell(i);
-            if i == id_col || i == name_col || h.is_empty() || value.is_empty() {
+            if i == id_col
+                || i == name_col
+                || is_room_or_seat(i)
+                || h.is_empty()
+                || value.is_empty()
+            {
                 continue;
             }
             if let Some(problem) = unprintable(value) {
@@ -190,7 +255,13 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
             continue;
         }
         seen.insert(crate::ids::fold(&id), (line, id.clone()));
-        candidates.push(Candidate { id, name, extra });
+        candidates.push(Candidate {
+            id,
+            name,
+            room,
+            seat,
+            extra,
+        });
     }
     if candidates.is_empty() && diags.is_empty() {
         diags.push(
@@ -206,6 +277,44 @@ pub fn load(path: &Path) -> Result<Roster, Vec<Diagnostic>> {
     } else {
         Err(diags)
     }
+}
+
+/// A candidate's checked room and seat from the roster's cells (`None`
+/// where the roster has no such column), or what is wrong and what to do.
+fn place(
+    id: &str,
+    room: Option<String>,
+    seat: Option<String>,
+) -> Result<(Option<String>, Option<u32>), (String, String)> {
+    let room = match room {
+        None => return Ok((None, None)),
+        Some(r) if r.is_empty() => {
+            return Err((
+                format!("candidate `{id}` has no room"),
+                "fill in every candidate's room, or delete the room column and let `draw --rooms` assign them".to_string(),
+            ));
+        }
+        Some(r) if !valid_room(&r) => {
+            return Err((
+                format!("room `{r}` of `{id}` is not allowed"),
+                "rooms become file names: use 1–32 characters without / \\ : * ? \" < > |, not starting with `.`".to_string(),
+            ));
+        }
+        Some(r) => r,
+    };
+    let seat = match seat.as_deref() {
+        None | Some("") => None,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return Err((
+                    format!("seat `{s}` of `{id}` is not a seat number"),
+                    "write seats as whole numbers from 1, or leave the cell empty".to_string(),
+                ));
+            }
+        },
+    };
+    Ok((Some(room), seat))
 }
 
 /// The header row (index into `rows`) and its id and name columns: the

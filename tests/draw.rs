@@ -1322,3 +1322,227 @@ fn a_roster_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() 
     );
     assert!(!out.exists());
 }
+
+// --- rooms and seats -----------------------------------------------------------
+
+/// The questions of every paper, by holder: what rooms must never change.
+fn questions_by_holder(dir: &Path) -> BTreeMap<String, Vec<paper::PaperQuestion>> {
+    read_papers(dir)
+        .into_iter()
+        .map(|(h, p)| (h, p.content.questions))
+        .collect()
+}
+
+#[test]
+fn rooms_and_seats_from_the_roster_are_carried_into_the_papers() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.csv");
+    fs::write(
+        &roster,
+        "考号,姓名,部门,考场,座位号\nE001,张三,售前,第1考场,2\nE002,李四,售后,第1考场,1\nE003,王五,售后,第2考场,\n",
+    )
+    .unwrap();
+    let plain = dir.path().join("plain.csv");
+    fs::write(
+        &plain,
+        "考号,姓名,部门\nE001,张三,售前\nE002,李四,售后\nE003,王五,售后\n",
+    )
+    .unwrap();
+    draw_example(&dir.path().join("rooms"), &roster, "r").success();
+    draw_example(&dir.path().join("plain"), &plain, "r").success();
+
+    let papers = read_papers(&dir.path().join("rooms"));
+    let place = |h: &str| {
+        let c = papers[h].content.candidate.clone().unwrap();
+        assert_eq!(c.extra.keys().collect::<Vec<_>>(), ["部门"]);
+        (c.room, c.seat)
+    };
+    assert_eq!(place("E001"), (Some("第1考场".into()), Some(2)));
+    assert_eq!(place("E002"), (Some("第1考场".into()), Some(1)));
+    assert_eq!(place("E003"), (Some("第2考场".into()), None));
+    assert_eq!(
+        questions_by_holder(&dir.path().join("rooms")),
+        questions_by_holder(&dir.path().join("plain"))
+    );
+    let csv = fs::read_to_string(dir.path().join("rooms/rooms.csv")).unwrap();
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows[0], "room,seat,candidate,name,paper_id");
+    assert!(rows[1].starts_with("第1考场,1,E002,李四,"), "{csv}");
+    assert!(rows[2].starts_with("第1考场,2,E001,张三,"), "{csv}");
+    assert!(rows[3].starts_with("第2考场,,E003,王五,"), "{csv}");
+    let record = fs::read_to_string(dir.path().join("rooms/draw.toml")).unwrap();
+    assert!(
+        record.contains("room = \"第1考场\"\nseat = 2\n"),
+        "{record}"
+    );
+    // Without rooms, no rooms.csv and no room lines.
+    assert!(!dir.path().join("plain/rooms.csv").exists());
+}
+
+#[test]
+fn bad_rooms_and_seats_in_the_roster_are_reported_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, path) = refused_roster(
+        dir.path(),
+        "id,name,room,seat\nE001,张三,A,1\nE002,李四,A,1\nE003,王五,,2\nE004,赵六,../x,3\nE005,钱七,B,三\n",
+    );
+    for expected in [
+        format!("error: seat 1 of room A is given to `E002` and to `E001`\n  --> {path}:3\n"),
+        format!("error: candidate `E003` has no room\n  --> {path}:4\n"),
+        format!("error: room `../x` of `E004` is not allowed\n  --> {path}:5\n"),
+        format!("error: seat `三` of `E005` is not a seat number\n  --> {path}:6\n"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    let (stderr, path) = refused_roster(dir.path(), "id,name,座位号\nE001,张三,1\n");
+    assert!(
+        stderr.contains(&format!(
+            "error: the roster has a `座位号` column but no room column\n  --> {path}:1\n"
+        )),
+        "{stderr}"
+    );
+}
+
+fn draw_rooms(out: &Path, roster: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--seed",
+            "r",
+        ])
+        .arg("--out")
+        .arg(out)
+        .arg("--roster")
+        .arg(roster)
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn draw_rooms_seats_everyone_reproducibly_within_capacity_spreading_departments() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.csv");
+    let departments = ["售前", "售后", "天猫", "淘宝", "跨境"];
+    let mut text = String::from("id,name,department,shift\n");
+    for i in 0..53 {
+        let dept = departments[(i * 7 + i / 5) % departments.len()];
+        text.push_str(&format!("E{i:03},员工{i},{dept},{}\n", ["早", "晚"][i % 2]));
+    }
+    fs::write(&roster, &text).unwrap();
+    let out = dir.path().join("a");
+    let assert = draw_rooms(&out, &roster, &["--rooms", "12"]).success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "  seated in 5 room(s) of at most 12, each `department` spread across them; seating in "
+        ),
+        "{stderr}"
+    );
+    // The same inputs seat everyone the same way, byte for byte.
+    let again = dir.path().join("b");
+    draw_rooms(&again, &roster, &["--rooms", "12"]).success();
+    assert_eq!(files(&out.join("papers")), files(&again.join("papers")));
+    for f in ["rooms.csv", "draw.toml"] {
+        assert_eq!(
+            fs::read(out.join(f)).unwrap(),
+            fs::read(again.join(f)).unwrap()
+        );
+    }
+    // Rooms never change a paper's questions.
+    let plain = dir.path().join("plain");
+    draw_rooms(&plain, &roster, &[]).success();
+    assert_eq!(questions_by_holder(&out), questions_by_holder(&plain));
+
+    let papers = read_papers(&out);
+    let mut rooms: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    for p in papers.values() {
+        let c = p.content.candidate.as_ref().unwrap();
+        rooms
+            .entry(c.room.clone().unwrap())
+            .or_default()
+            .push((c.seat.unwrap(), c.extra["department"].clone()));
+    }
+    assert_eq!(
+        rooms.keys().collect::<Vec<_>>(),
+        ["01", "02", "03", "04", "05"]
+    );
+    for d in departments {
+        let counts: Vec<usize> = rooms
+            .values()
+            .map(|r| r.iter().filter(|(_, dept)| dept == d).count())
+            .collect();
+        let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+        assert!(max - min <= 1, "{d} is not spread: {counts:?}");
+    }
+    for seats in rooms.values_mut() {
+        assert!(seats.len() <= 12);
+        seats.sort();
+        let numbers: Vec<u32> = seats.iter().map(|s| s.0).collect();
+        assert_eq!(numbers, (1..=seats.len() as u32).collect::<Vec<_>>());
+    }
+    let record = fs::read_to_string(out.join("draw.toml")).unwrap();
+    assert!(
+        record.contains(
+            "[inputs.rooms]\nalgorithm = \"certexam-rooms-v1\"\ncapacity = 12\nspread_by = \"department\"\nrooms = 5\n"
+        ),
+        "{record}"
+    );
+
+    // Another column can be spread instead.
+    let by_shift = dir.path().join("shift");
+    draw_rooms(
+        &by_shift,
+        &roster,
+        &["--rooms", "30", "--spread-by", "shift"],
+    )
+    .success();
+    let csv = fs::read_to_string(by_shift.join("rooms.csv")).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}room,seat,candidate,name,shift,paper_id\n"),
+        "{csv}"
+    );
+    for room in ["01", "02"] {
+        let shifts: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.starts_with(&format!("{room},")))
+            .map(|l| l.split(',').nth(4).unwrap())
+            .collect();
+        // Early and late shifts take turns in the seats.
+        assert!(
+            shifts.windows(2).take(20).all(|w| w[0] != w[1]),
+            "{shifts:?}"
+        );
+    }
+}
+
+#[test]
+fn draw_rooms_refusals_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.csv");
+    fs::write(&roster, "id,name,room\nE001,张三,A\n").unwrap();
+    let out = dir.path().join("out");
+    let assert = draw_rooms(&out, &roster, &["--rooms", "10"]).code(1);
+    assert_eq!(
+        String::from_utf8(assert.get_output().stderr.clone()).unwrap(),
+        format!(
+            "error: the roster {} already gives rooms; drop --rooms to keep them, or delete its room column to have them assigned\n",
+            roster.display()
+        )
+    );
+    let assert = draw_rooms(
+        &out,
+        &root().join("examples/roster.csv"),
+        &["--rooms", "10", "--spread-by", "team"],
+    )
+    .code(1);
+    assert_eq!(
+        String::from_utf8(assert.get_output().stderr.clone()).unwrap(),
+        "error: --spread-by `team` is not a column of the roster (it has: department, employee_no)\n"
+    );
+    assert!(!out.exists());
+}

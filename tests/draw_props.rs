@@ -49,7 +49,7 @@ fn candidates(ids: &[String]) -> Vec<Holder> {
             Holder::Candidate(Candidate {
                 id: id.clone(),
                 name: format!("考生{id}"),
-                extra: Default::default(),
+                ..Default::default()
             })
         })
         .collect()

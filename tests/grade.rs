@@ -239,6 +239,7 @@ fn test_paper(candidate: &str, name: &str) -> Paper {
             extra: [("department".to_string(), "售后".to_string())]
                 .into_iter()
                 .collect(),
+            ..Default::default()
         }),
         form: None,
         draw: DrawInfo {
@@ -1684,4 +1685,144 @@ fn an_unencrypted_secret_key_readable_by_others_is_warned_about() {
     fs::set_permissions(d.join("proctor.key"), fs::Permissions::from_mode(0o600)).unwrap();
     let r = grade(d, &["--sheets", "s.csv"]);
     assert!(!r.stderr.contains("warning: proctor.key"), "{}", r.stderr);
+}
+
+/// Papers T01…T05 seated in rooms A (T01, T02) and B (T03…T05).
+fn seated_session() -> (tempfile::TempDir, BTreeMap<String, String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = dir.path().join("papers");
+    fs::create_dir_all(&papers).unwrap();
+    let mut ids = BTreeMap::new();
+    for i in 1..=5u32 {
+        let id = format!("T{i:02}");
+        let mut content = test_paper(&id, &format!("考生{i}")).content;
+        let c = content.candidate.as_mut().unwrap();
+        c.room = Some(if i <= 2 { "A" } else { "B" }.to_string());
+        c.seat = Some(i);
+        let paper = Paper::new(content);
+        fs::write(papers.join(format!("{id}.paper.toml")), paper.to_toml()).unwrap();
+        ids.insert(id, paper.paper_id);
+    }
+    keygen(dir.path(), "proctor");
+    (dir, ids)
+}
+
+#[test]
+fn attendance_sets_aside_sheets_without_a_signature_or_from_another_room_and_lists_lost_sheets() {
+    let (dir, ids) = seated_session();
+    let d = dir.path();
+    let all: &[&str] = &ALL_RIGHT;
+    let sheets = wide_csv(
+        7,
+        &[
+            ("T01", &ids["T01"], all), // 2: signed in in A, paper for A
+            ("T02", &ids["T02"], all), // 3: signed in in B, paper for A
+            ("T03", &ids["T03"], all), // 4: marked absent on the sign-in sheet
+            ("T04", &ids["T04"], all), // 5: good
+        ],
+    );
+    fs::write(d.join("sheets.csv"), sheets).unwrap();
+    fs::write(
+        d.join("attendance.csv"),
+        "考号,姓名,考场,签到\nT01,考生1,A,√\nT02,考生2,B,√\nT03,考生3,B,缺考\nT04,考生4,B,√\nT05,考生5,B,√\n",
+    )
+    .unwrap();
+    let r = grade(
+        d,
+        &["--sheets", "sheets.csv", "--attendance", "attendance.csv"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        names(&d.join("scores/T-EXAM")),
+        [
+            "T01.score.toml",
+            "T01.score.toml.minisig",
+            "T04.score.toml",
+            "T04.score.toml.minisig"
+        ]
+    );
+    let rejects = csv_rows(&d.join("scores/rejects.csv"));
+    let got: Vec<[&str; 5]> = rejects
+        .iter()
+        .map(|r| {
+            [
+                r["source"].as_str(),
+                r["row"].as_str(),
+                r["candidate"].as_str(),
+                r["code"].as_str(),
+                r["reason"].as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            [
+                "sheets.csv",
+                "3",
+                "T02",
+                "wrong_room",
+                "this candidate signed in in room B, but the paper is for room A; check where they sat and which paper they were given"
+            ],
+            [
+                "sheets.csv",
+                "4",
+                "T03",
+                "not_signed_in",
+                "this candidate did not sign in (not in attendance.csv); check the sign-in sheet and who sat this paper"
+            ],
+            [
+                "attendance.csv",
+                "6",
+                "T05",
+                "signed_in_no_sheet",
+                "考生5 signed in in room B, but no answer sheet names them; find the sheet, or note them as absent"
+            ],
+        ]
+    );
+    assert!(
+        r.stderr.contains(
+            "1 candidate(s) signed in but have no answer sheet (listed in scores/rejects.csv):\n  attendance.csv:6 T05: 考生5 signed in in room B"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("2 sheet(s) set aside"), "{}", r.stderr);
+
+    // Without a room column, only signatures are checked.
+    fs::remove_dir_all(d.join("scores")).unwrap();
+    fs::write(d.join("plain.csv"), "id\nT01\nT02\nT03\nT04\n").unwrap();
+    let r = grade(d, &["--sheets", "sheets.csv", "--attendance", "plain.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(names(&d.join("scores/T-EXAM")).len(), 8);
+}
+
+#[test]
+fn a_bad_attendance_file_is_reported_by_row_and_nothing_is_graded() {
+    let (dir, ids) = seated_session();
+    let d = dir.path();
+    let all: &[&str] = &ALL_RIGHT;
+    fs::write(
+        d.join("sheets.csv"),
+        wide_csv(7, &[("T01", &ids["T01"], all)]),
+    )
+    .unwrap();
+    fs::write(d.join("attendance.csv"), "id,room\nT01,A\nT 2,A\nT01,B\n").unwrap();
+    let r = grade(
+        d,
+        &["--sheets", "sheets.csv", "--attendance", "attendance.csv"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for expected in [
+        "error: candidate id `T 2` is not allowed\n  --> attendance.csv:3\n",
+        "error: `T01` signed in twice\n  --> attendance.csv:4\n",
+        "error: the attendance attendance.csv has problems (above); fix them, or grade without --attendance. Nothing was graded",
+    ] {
+        assert!(
+            r.stderr.contains(expected),
+            "missing {expected:?} in:\n{}",
+            r.stderr
+        );
+    }
+    assert!(!d.join("scores").exists());
 }

@@ -241,11 +241,12 @@ fn the_bundle_prints_every_question_in_order_with_a_cjk_font_and_odd_page_starts
 }
 
 #[test]
-fn the_keys_match_the_manifests() {
+fn full_keys_match_the_manifests() {
     let dir = tempfile::tempdir().unwrap();
     let papers = draw_example(dir.path(), &[("K1", "赵六"), ("K2", "钱七")]);
     let out = dir.path().join("print");
-    render(&dir.path().join("exam"), &out, &[]).success();
+    render(&dir.path().join("exam"), &out, &["--full-keys"]).success();
+    assert!(!out.join("explanations.pdf").exists());
     let keys = text(&out.join("keys.pdf"), None);
     let mut expected = Vec::new();
     for p in &papers {
@@ -280,7 +281,13 @@ fn rendering_twice_gives_identical_bytes() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     render(&dir.path().join("exam"), &a, &["--per-paper"]).success();
     render(&dir.path().join("exam"), &b, &["--per-paper"]).success();
-    for file in ["print.pdf", "keys.pdf", "pdf/R1.pdf", "pdf/R1.key.pdf"] {
+    for file in [
+        "print.pdf",
+        "keys.pdf",
+        "explanations.pdf",
+        "pdf/R1.pdf",
+        "pdf/R1.key.pdf",
+    ] {
         assert!(
             fs::read(a.join(file)).unwrap() == fs::read(b.join(file)).unwrap(),
             "{file} differs between two renders"
@@ -415,6 +422,7 @@ fn hostile_paper(holder: &str, lang: &str) -> Paper {
             id: holder.into(),
             name: "#panic(\"name\") 王$五$".into(),
             extra: BTreeMap::from([("部门".to_string(), "<b>客服</b>".to_string())]),
+            ..Default::default()
         }),
         form: None,
         draw: DrawInfo {
@@ -475,13 +483,15 @@ fn user_text_is_printed_literally_and_never_run() {
     // English labels on the English paper, Chinese on the Chinese one.
     assert!(all.contains("Answersheet") && all.contains("答题卡"));
 
-    let keys = text(&out.join("keys.pdf"), None);
+    let explanations = text(&out.join("explanations.pdf"), None);
     for s in INJECTIONS {
         assert!(
-            keys.contains(&squash(&format!("解析 题干 {s} 结束"))),
-            "{s} in keys"
+            explanations.contains(&squash(&format!("解析 题干 {s} 结束"))),
+            "{s} in explanations"
         );
     }
+    let keys = text(&out.join("keys.pdf"), None);
+    assert!(keys.contains(&squash("#panic(\"name\") 王$五$")), "{keys}");
 }
 
 /// A copy of the shipped templates in `dir`, with `paper.typ` changed by `edit`.
@@ -528,8 +538,11 @@ fn a_broken_template_is_reported_with_its_line_and_leaves_no_partial_pdf() {
         err.contains(&format!("your templates in {}", templates.display())),
         "{err}"
     );
-    // keys.typ is fine, so the keys are still made; nothing else is left.
-    assert_eq!(listing(&out), ["keys.pdf", "render.toml"]);
+    // The key templates are fine, so the keys are still made; nothing else is left.
+    assert_eq!(
+        listing(&out),
+        ["explanations.pdf", "keys.pdf", "render.toml"]
+    );
     assert_eq!(
         listing(&tmp),
         Vec::<String>::new(),
@@ -725,7 +738,7 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
     };
     let run = make(&root().join("examples/roster.csv"));
     let said = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
-    for file in ["print.pdf", "keys.pdf"] {
+    for file in ["print.pdf", "keys.pdf", "explanations.pdf"] {
         let path = out.join(file);
         assert!(said.contains(&path.display().to_string()), "{said}");
         assert!(path.exists());
@@ -747,12 +760,10 @@ fn make_draws_and_renders_the_readme_example_in_one_command() {
         expected.extend(printed_texts(p));
     }
     assert_in_order(&print, &expected, "make's print.pdf");
-    assert_eq!(
-        text(&out.join("keys.pdf"), None)
-            .matches("答案速查")
-            .count(),
-        12
-    );
+    let keys = text(&out.join("keys.pdf"), None);
+    for p in &papers {
+        assert_eq!(keys.matches(&p.paper_id).count(), 1, "{}", p.paper_id);
+    }
 
     // Candidates taken off the roster keep their old manifests, but only the
     // papers of this draw are printed.
@@ -865,4 +876,391 @@ fn build_folders_are_owner_only_and_termination_stops_typst_and_removes_them() {
     for pid in fs::read_to_string(d.join("pids")).unwrap().lines() {
         assert!(!running(pid.parse().unwrap()), "typst {pid} runs on");
     }
+}
+
+// --- rooms and bundles ----------------------------------------------------------
+
+/// Draws the example roster (12 candidates) seated by `draw --rooms 5`:
+/// three rooms of four.
+fn draw_rooms(dir: &Path) -> Vec<Paper> {
+    certexam()
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--roster",
+            "examples/roster.csv",
+            "--seed",
+            "render-rooms",
+            "--rooms",
+            "5",
+            "--out",
+        ])
+        .arg(dir.join("exam"))
+        .assert()
+        .success();
+    paper::read_dir(&dir.join("exam"))
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+#[test]
+fn each_room_gets_a_bundle_with_a_cover_and_sign_in_sheet_then_papers_in_seat_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_rooms(dir.path());
+    let out = dir.path().join("out");
+    let a = render(&dir.path().join("exam"), &out, &[]).success();
+    assert!(
+        stderr(&a).ends_with(&format!(
+            "rendered 12 paper(s) with typst 0.15.1: 3 bundles in {} (12 papers), 3 bundles in {} (12 papers), {}\n",
+            out.join("print").display(),
+            out.join("keys").display(),
+            out.join("explanations.pdf").display()
+        )),
+        "{}",
+        stderr(&a)
+    );
+    assert_eq!(listing(&out.join("print")), ["01.pdf", "02.pdf", "03.pdf"]);
+    assert_eq!(listing(&out.join("keys")), ["01.pdf", "02.pdf", "03.pdf"]);
+    assert!(!out.join("print.pdf").exists());
+
+    for room in ["01", "02", "03"] {
+        let mut seated: Vec<&Paper> = papers
+            .iter()
+            .filter(|p| p.content.candidate.as_ref().unwrap().room.as_deref() == Some(room))
+            .collect();
+        seated.sort_by_key(|p| p.content.candidate.as_ref().unwrap().seat);
+        assert_eq!(seated.len(), 4);
+        let pdf = out.join("print").join(format!("{room}.pdf"));
+        let mut cover = vec![
+            "网店客服上岗认证考试".to_string(),
+            format!("考场{room}"),
+            "考试编号CS-CERT-2026Q4".into(),
+            "考试时间60分钟".into(),
+            "考生人数4人".into(),
+            "座位号1–4".into(),
+            "本袋试卷（按座位号顺序）".into(),
+        ];
+        cover.extend(
+            seated
+                .iter()
+                .enumerate()
+                .map(|(k, p)| format!("{}.{}", k + 1, p.paper_id)),
+        );
+        assert_in_order(
+            &text(&pdf, Some(1)),
+            &cover,
+            &format!("cover of room {room}"),
+        );
+
+        let mut sign_in = vec![
+            format!("考生签到表·考场{room}"),
+            "座位号考号姓名试卷编号签名备注".to_string(),
+        ];
+        for (k, p) in seated.iter().enumerate() {
+            let c = p.content.candidate.as_ref().unwrap();
+            sign_in.push(format!(
+                "{}{}{}{}",
+                k + 1,
+                c.id,
+                squash(&c.name),
+                p.paper_id
+            ));
+        }
+        sign_in.push("监考人签名".into());
+        assert_in_order(
+            &text(&pdf, Some(2)),
+            &sign_in,
+            &format!("sign-in sheet of room {room}"),
+        );
+
+        // The papers follow in seat order, the first on page 3 (an odd
+        // page: the cover and sign-in sheet are one sheet of paper).
+        assert!(text(&pdf, Some(3)).contains(&seated[0].paper_id));
+        let body = text(&pdf, None);
+        let after_sign_in = &body[body.find("监考人签名").unwrap()..];
+        let ids: Vec<String> = seated
+            .iter()
+            .map(|p| format!("考号：{}", p.content.candidate.as_ref().unwrap().id))
+            .collect();
+        assert_in_order(after_sign_in, &ids, &format!("papers of room {room}"));
+        let keys = text(&out.join("keys").join(format!("{room}.pdf")), None);
+        for p in &seated {
+            assert!(
+                keys.contains(&p.paper_id),
+                "keys of room {room} lack {}",
+                p.paper_id
+            );
+        }
+    }
+
+    // The same papers give the same bytes.
+    let again = dir.path().join("again");
+    render(&dir.path().join("exam"), &again, &[]).success();
+    for f in ["print/01.pdf", "print/03.pdf", "keys/02.pdf"] {
+        assert!(
+            fs::read(out.join(f)).unwrap() == fs::read(again.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let record = fs::read_to_string(out.join("render.toml")).unwrap();
+    assert_eq!(record.matches("kind = \"print\"").count(), 3, "{record}");
+}
+
+#[test]
+fn without_rooms_large_sessions_are_printed_in_bundles_of_the_bundle_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = [
+        ("B1", "甲"),
+        ("B2", "乙"),
+        ("B3", "丙"),
+        ("B4", "丁"),
+        ("B5", "戊"),
+    ];
+    let papers = draw_example(dir.path(), &ids);
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &["--bundle-size", "2"]).success();
+    assert_eq!(
+        listing(&out.join("print")),
+        ["001.pdf", "002.pdf", "003.pdf"]
+    );
+    assert_eq!(
+        listing(&out.join("keys")),
+        ["001.pdf", "002.pdf", "003.pdf"]
+    );
+    for (bundle, chunk) in ["001", "002", "003"].iter().zip(papers.chunks(2)) {
+        let pdf = out.join("print").join(format!("{bundle}.pdf"));
+        let body = text(&pdf, None);
+        for p in &papers {
+            assert_eq!(
+                body.contains(&format!("考号：{}", p.holder())),
+                chunk.contains(p),
+                "bundle {bundle} and paper {}",
+                p.holder()
+            );
+        }
+        let order: Vec<String> = chunk
+            .iter()
+            .map(|p| format!("考号：{}", p.holder()))
+            .collect();
+        assert_in_order(&body, &order, &format!("bundle {bundle}"));
+        // No room: no cover, the first paper starts on page 1.
+        assert!(text(&pdf, Some(1)).contains(&chunk[0].paper_id));
+    }
+}
+
+#[test]
+fn the_quick_key_table_has_every_papers_key_letters_section_by_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_rooms(dir.path());
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &[]).success();
+    for room in ["01", "02", "03"] {
+        let keys = text(&out.join("keys").join(format!("{room}.pdf")), None);
+        assert!(
+            keys.starts_with(&format!("网店客服上岗认证考试—答案速查表·考场{room}")),
+            "{keys}"
+        );
+        assert!(
+            keys.contains("试卷编号考生一、单项选择题(1–20)二、多项选择题(21–26)三、判断题(27–36)"),
+            "{keys}"
+        );
+        let seated: Vec<&Paper> = papers
+            .iter()
+            .filter(|p| p.content.candidate.as_ref().unwrap().room.as_deref() == Some(room))
+            .collect();
+        let mut rows: Vec<(u32, String)> = seated
+            .iter()
+            .map(|p| {
+                let c = p.content.candidate.as_ref().unwrap();
+                let letters: String = p
+                    .content
+                    .questions
+                    .iter()
+                    .map(|q| answer_text(&q.answer))
+                    .collect();
+                (
+                    c.seat.unwrap(),
+                    format!("{}{}{}{letters}", p.paper_id, c.id, squash(&c.name)),
+                )
+            })
+            .collect();
+        rows.sort();
+        let rows: Vec<String> = rows.into_iter().map(|(_, r)| r).collect();
+        // One row per paper, in seat order, with all its letters in printed order.
+        assert_in_order(&keys, &rows, &format!("quick keys of room {room}"));
+        assert_eq!(pages(&out.join("keys").join(format!("{room}.pdf"))), 1);
+    }
+}
+
+#[test]
+fn the_explanations_list_each_question_of_the_session_once_with_the_key_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = draw_example(dir.path(), &[("X1", "甲"), ("X2", "乙"), ("X3", "丙")]);
+    let out = dir.path().join("out");
+    render(&dir.path().join("exam"), &out, &[]).success();
+    let booklet = text(&out.join("explanations.pdf"), None);
+    let mut used: BTreeMap<&str, (&PaperQuestion, usize)> = BTreeMap::new();
+    for p in &papers {
+        for q in &p.content.questions {
+            used.entry(q.id.as_str()).or_insert((q, 0)).1 += 1;
+        }
+    }
+    assert!(
+        booklet.contains(&format!(
+            "本场3份试卷共用到{}道题，每题列一次，按题库编号排序。",
+            used.len()
+        )),
+        "{booklet}"
+    );
+    let exam = &papers[0].content.exam;
+    let mut expected = Vec::new();
+    for (id, (q, n)) in &used {
+        let heading = format!("{id}{}·{n}份试卷", exam.categories[&q.category].title);
+        assert_eq!(booklet.matches(&heading).count(), 1, "{heading}");
+        expected.push(heading);
+        expected.push(squash(&q.stem));
+        let key: Vec<String> = match &q.answer {
+            Key::Letters(_) => q
+                .answer
+                .indices()
+                .iter()
+                .map(|&i| squash(&q.options[i]))
+                .collect(),
+            tf => vec![answer_text(tf)],
+        };
+        // The key as option text, in bank order: the printed order of one paper may differ.
+        let mut key_in_bank_order: Vec<(char, String)> = match &q.answer {
+            Key::Letters(_) => q
+                .answer
+                .indices()
+                .iter()
+                .zip(&key)
+                .map(|(&i, k)| (q.original_letter(i).unwrap(), k.clone()))
+                .collect(),
+            _ => vec![(' ', key[0].clone())],
+        };
+        key_in_bank_order.sort();
+        let key: Vec<String> = key_in_bank_order.into_iter().map(|(_, k)| k).collect();
+        expected.push(format!("答案：{}", key.join("；")));
+        if let Some(e) = &q.explanation {
+            expected.push(squash(e));
+        }
+    }
+    assert_in_order(&booklet, &expected, "explanations.pdf");
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path.strip_prefix(base).unwrap().display().to_string();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The `[[output]]` tables of a render record.
+fn record_outputs(path: &Path) -> Vec<toml::Value> {
+    let record: toml::Value = toml::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    record["output"].as_array().unwrap().clone()
+}
+
+#[test]
+fn four_shards_run_through_gnu_parallel_make_the_same_files_as_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    draw_rooms(dir.path());
+    let papers = dir.path().join("exam");
+    let whole = dir.path().join("whole");
+    render(&papers, &whole, &[]).success();
+
+    // As the README shows: one process per shard, two at a time.
+    let sharded = dir.path().join("sharded");
+    let status = Process::new("parallel")
+        .args(["--halt", "now,fail=1", "-j", "2"])
+        .arg(env!("CARGO_BIN_EXE_certexam"))
+        .arg("render")
+        .arg("--papers")
+        .arg(&papers)
+        .arg("--out")
+        .arg(&sharded)
+        .args(["--jobs", "1", "--shard", "{}/4", ":::", "1", "2", "3", "4"])
+        .current_dir(root())
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("GNU parallel is needed for this test ({e}); run scripts/setup.sh")
+        });
+    assert!(status.success());
+
+    let mut one = tree(&whole);
+    let record = one.remove("render.toml").unwrap();
+    let mut parts = tree(&sharded);
+    let mut outputs = Vec::new();
+    for k in 1..=4 {
+        parts
+            .remove(&format!("render.shard-{k}-of-4.toml"))
+            .unwrap();
+        outputs.extend(record_outputs(
+            &sharded.join(format!("render.shard-{k}-of-4.toml")),
+        ));
+    }
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        parts.keys().collect::<Vec<_>>()
+    );
+    for (file, bytes) in &one {
+        assert!(
+            *bytes == parts[file],
+            "{file} differs between the shards and one run"
+        );
+    }
+    // The shards' records together list what one run's record lists.
+    let name = |v: &toml::Value| {
+        let file = v["file"].as_str().unwrap();
+        let file = file
+            .rsplit_once("/whole/")
+            .or(file.rsplit_once("/sharded/"))
+            .unwrap()
+            .1;
+        (
+            file.to_string(),
+            v["kind"].clone(),
+            v["papers"].clone(),
+            v["sha256"].clone(),
+        )
+    };
+    let mut from_shards: Vec<_> = outputs.iter().map(name).collect();
+    from_shards.sort_by(|a, b| a.0.cmp(&b.0));
+    let whole_record: toml::Value = toml::from_str(std::str::from_utf8(&record).unwrap()).unwrap();
+    let mut from_one: Vec<_> = whole_record["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(name)
+        .collect();
+    from_one.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(from_shards, from_one);
+}
+
+#[test]
+fn a_shard_that_is_not_k_of_n_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = render(dir.path(), &dir.path().join("out"), &["--shard", "5/4"]).code(2);
+    assert!(
+        stderr(&a).contains(
+            "invalid value '5/4' for '--shard <K/N>': `5/4` is not a shard: write K/N with 1 ≤ K ≤ N, e.g. 1/4 (from 0/N, as Slurm and Kubernetes number them, add 1)"
+        ),
+        "{}",
+        stderr(&a)
+    );
 }

@@ -162,7 +162,7 @@ pub fn simulate(
             Holder::Candidate(Candidate {
                 id: format!("SIM{i:05}"),
                 name: "模拟考生".to_string(),
-                extra: Default::default(),
+                ..Default::default()
             })
         })
         .collect();

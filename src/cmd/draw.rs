@@ -18,6 +18,7 @@ use crate::fairness::{self, Spread};
 use crate::fsutil;
 use crate::paper::{self, Paper};
 use crate::rng::Algorithm;
+use crate::rooms;
 use crate::roster;
 
 /// What to draw, shared by `draw` and `make`.
@@ -46,6 +47,14 @@ pub struct DrawInputs {
     /// Replace papers in OUT that would change (only if they were not printed yet).
     #[arg(long)]
     pub force: bool,
+    /// Seat candidates in exam rooms of at most this many (when the roster has
+    /// no room column): seeded, each department spread across the rooms.
+    #[arg(long, value_name = "CAPACITY", conflicts_with = "forms",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rooms: Option<u32>,
+    /// The roster column spread across rooms by --rooms (default: department/部门 if the roster has one).
+    #[arg(long, value_name = "COL", requires = "rooms")]
+    pub spread_by: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,9 +95,22 @@ struct Inputs {
     #[serde(skip_serializing_if = "Option::is_none")]
     forms: Option<u32>,
     avoid_papers: usize,
+    /// How `--rooms` seated the candidates; absent otherwise, so records
+    /// without rooms keep their bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rooms: Option<RoomsInput>,
     /// SHA-256 of the calibration (items.csv) the blueprint names.
     #[serde(skip_serializing_if = "Option::is_none")]
     calibration_sha256: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RoomsInput {
+    algorithm: &'static str,
+    capacity: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spread_by: Option<String>,
+    rooms: usize,
 }
 
 #[derive(Serialize)]
@@ -96,6 +118,10 @@ struct PaperLine<'a> {
     holder: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seat: Option<u32>,
     paper_id: &'a str,
     digest: &'a str,
     file: String,
@@ -106,6 +132,8 @@ pub struct Loaded {
     pub bank: Bank,
     pub blueprint: Blueprint,
     pub holders: Vec<Holder>,
+    /// The roster's columns besides id, name, room and seat.
+    pub roster_columns: Vec<String>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -151,9 +179,13 @@ pub fn load_inputs(
     let bank = loaded.bank?;
     let (blueprint, diags) = blueprint::load(blueprint_path, &bank.categories);
     print_all(&diags);
+    let mut roster_columns = Vec::new();
     let holders = match (roster, forms) {
         (Some(path), _) => match roster::load(path) {
-            Ok(r) => Some(r.candidates.into_iter().map(Holder::Candidate).collect()),
+            Ok(r) => {
+                roster_columns = r.extra_columns;
+                Some(r.candidates.into_iter().map(Holder::Candidate).collect())
+            }
             Err(diags) => {
                 print_all(&diags);
                 eprintln!(
@@ -182,6 +214,7 @@ pub fn load_inputs(
         bank,
         blueprint,
         holders: holders?,
+        roster_columns,
     })
 }
 
@@ -219,13 +252,20 @@ pub fn run(args: &Args) -> Result<Status> {
 
 /// Draws into `out`; `None` when the input had (reported) problems.
 pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
-    let Some(inputs) = load_inputs(
+    let Some(mut inputs) = load_inputs(
         &args.bank,
         &args.blueprint,
         args.roster.as_deref(),
         args.forms,
     ) else {
         return Ok(None);
+    };
+    let seated = match args.rooms {
+        Some(capacity) => match seat(args, &mut inputs, capacity) {
+            Some(a) => Some(a),
+            None => return Ok(None),
+        },
+        None => None,
     };
     let mut avoided = Vec::new();
     for dir in &args.avoid {
@@ -275,8 +315,15 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
-    let record = record_toml(args, &inputs, &papers, avoided.len())?;
+    let record = record_toml(args, &inputs, &papers, avoided.len(), seated.as_ref())?;
     let record_path = out.join("draw.toml");
+    let has_rooms = papers.iter().any(|p| {
+        p.content
+            .candidate
+            .as_ref()
+            .is_some_and(|c| c.room.is_some())
+    });
+    let spread_by = seated.as_ref().and_then(|a| a.spread_by.as_deref());
 
     // Decide everything before writing anything: a refused draw writes nothing.
     let unchanged = planned
@@ -307,6 +354,12 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
         .collect();
     write_parallel(&to_write)?;
     fsutil::write_atomic(&record_path, record.as_bytes())?;
+    if has_rooms {
+        fsutil::write_atomic(
+            &out.join("rooms.csv"),
+            &rooms::rooms_csv(&papers, spread_by),
+        )?;
+    }
 
     let repeats: Vec<String> = repeats
         .iter()
@@ -343,6 +396,17 @@ pub fn draw_to(args: &DrawInputs, out: &Path) -> Result<Option<Summary>> {
         summary.replaced,
         record_path.display()
     );
+    if let Some(a) = &seated {
+        eprintln!(
+            "  seated in {} room(s) of at most {}{}; seating in {}",
+            a.rooms,
+            a.capacity,
+            a.spread_by.as_ref().map_or(String::new(), |c| format!(
+                ", each `{c}` spread across them"
+            )),
+            out.join("rooms.csv").display()
+        );
+    }
     eprintln!("{}", summary.spread);
     if let Some(profile) = &summary.profile {
         eprintln!(
@@ -386,11 +450,56 @@ fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
+/// Seats the roster's candidates for `--rooms`, or reports why not
+/// (`None`).
+fn seat(args: &DrawInputs, inputs: &mut Loaded, capacity: u32) -> Option<rooms::Assignment> {
+    let candidates: Vec<&crate::paper::Candidate> = inputs
+        .holders
+        .iter()
+        .filter_map(|h| match h {
+            Holder::Candidate(c) => Some(c),
+            Holder::Form(_) => None,
+        })
+        .collect();
+    if candidates.iter().any(|c| c.room.is_some()) {
+        eprintln!(
+            "error: the roster {} already gives rooms; drop --rooms to keep them, or delete its room column to have them assigned",
+            args.roster.as_deref().unwrap_or(Path::new("")).display()
+        );
+        return None;
+    }
+    let spread_by = match &args.spread_by {
+        Some(col) if !inputs.roster_columns.contains(col) => {
+            eprintln!(
+                "error: --spread-by `{col}` is not a column of the roster (it has: {})",
+                inputs.roster_columns.join(", ")
+            );
+            return None;
+        }
+        Some(col) => Some(col.clone()),
+        None => rooms::DEFAULT_SPREAD
+            .iter()
+            .find(|c| inputs.roster_columns.iter().any(|r| r == *c))
+            .map(|c| (*c).to_string()),
+    };
+    let mut people: Vec<crate::paper::Candidate> = candidates.into_iter().cloned().collect();
+    let assignment = rooms::assign(
+        &mut people,
+        capacity,
+        spread_by.as_deref(),
+        &args.seed,
+        &inputs.blueprint.id,
+    );
+    inputs.holders = people.into_iter().map(Holder::Candidate).collect();
+    Some(assignment)
+}
+
 fn record_toml(
     args: &DrawInputs,
     inputs: &Loaded,
     papers: &[Paper],
     avoided: usize,
+    seated: Option<&rooms::Assignment>,
 ) -> Result<String> {
     let record = DrawRecord {
         format: "certexam-draw-record-v1",
@@ -406,6 +515,12 @@ fn record_toml(
             roster_sha256: args.roster.as_deref().map(sha256_file).transpose()?,
             forms: args.forms,
             avoid_papers: avoided,
+            rooms: seated.map(|a| RoomsInput {
+                algorithm: rooms::ALGORITHM,
+                capacity: a.capacity,
+                spread_by: a.spread_by.clone(),
+                rooms: a.rooms,
+            }),
             calibration_sha256: inputs
                 .blueprint
                 .calibration
@@ -417,6 +532,8 @@ fn record_toml(
             .map(|p| PaperLine {
                 holder: p.holder(),
                 name: p.content.candidate.as_ref().map(|c| c.name.as_str()),
+                room: p.content.candidate.as_ref().and_then(|c| c.room.as_deref()),
+                seat: p.content.candidate.as_ref().and_then(|c| c.seat),
                 paper_id: &p.paper_id,
                 digest: &p.digest,
                 file: format!("papers/{}{}", p.holder(), paper::EXTENSION),

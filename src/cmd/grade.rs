@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::Status;
+use crate::attendance;
 use crate::fsutil;
 use crate::grade::report::{self, Change, Row};
 use crate::grade::store::{self, Decision, Existing, Output};
@@ -41,6 +42,11 @@ pub struct Args {
     /// (and gives names to papers drawn with --forms).
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
+    /// The sign-in data of the rooms (CSV/XLSX: id/考号, and room/考场, signed/签到 if
+    /// you have them): sheets of candidates who did not sign in, or signed in in
+    /// another room, are set aside; signatures without a sheet are listed.
+    #[arg(long, value_name = "FILE")]
+    pub attendance: Option<PathBuf>,
     /// Void a question (bank id) for everyone: it counts neither in the total nor the maximum.
     #[arg(long = "void", value_name = "QID")]
     pub voids: Vec<String>,
@@ -65,6 +71,8 @@ pub struct Summary {
     pub failed: usize,
     pub rejected: usize,
     pub absent: Vec<String>,
+    /// Signed in (`--attendance`), but no answer sheet names them.
+    pub signed_in_no_sheet: Vec<String>,
     pub rejects: Vec<RejectLine>,
     pub score_files: Vec<PathBuf>,
 }
@@ -121,6 +129,21 @@ pub fn run(args: &Args) -> Result<Status> {
         },
         None => None,
     };
+    let attendance = match &args.attendance {
+        Some(path) => match attendance::load(path) {
+            Ok(a) => Some(a),
+            Err(diags) => {
+                for d in &diags {
+                    eprintln!("{d}");
+                }
+                bail!(
+                    "the attendance {} has problems (above); fix them, or grade without --attendance. Nothing was graded",
+                    path.display()
+                );
+            }
+        },
+        None => None,
+    };
     let key = SecretKey::read(&args.key, || crate::cmd::keygen::password_for(&args.key))
         .with_context(|| format!("cannot use the secret key {}", args.key.display()))?;
     if !key.is_encrypted()
@@ -137,8 +160,12 @@ pub fn run(args: &Args) -> Result<Status> {
     for note in &read.notes {
         eprintln!("note: {note}");
     }
-    let (accepted, mut rejects) =
-        grade::reconcile(&set, read, roster.as_ref().map(|(p, r)| (*p, r)));
+    let (accepted, mut rejects) = grade::reconcile(
+        &set,
+        read,
+        roster.as_ref().map(|(p, r)| (*p, r)),
+        attendance.as_ref(),
+    );
     let meta = Meta {
         graded_at: crate::clock::now()?,
         tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
@@ -275,7 +302,9 @@ pub fn run(args: &Args) -> Result<Status> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
-    Ok(Status::from_problems(summary.rejected > 0))
+    Ok(Status::from_problems(
+        summary.rejected > 0 || !summary.signed_in_no_sheet.is_empty(),
+    ))
 }
 
 fn summarize(args: &Args, planned: &[Planned], rejects: &[Reject]) -> Summary {
@@ -292,7 +321,12 @@ fn summarize(args: &Args, planned: &[Planned], rejects: &[Reject]) -> Summary {
         rejected: rejects.iter().filter(|r| r.is_sheet()).count(),
         absent: rejects
             .iter()
-            .filter(|r| !r.is_sheet())
+            .filter(|r| matches!(r.reasons.first(), Some(Reason::Absent { .. })))
+            .map(|r| r.candidate.clone())
+            .collect(),
+        signed_in_no_sheet: rejects
+            .iter()
+            .filter(|r| matches!(r.reasons.first(), Some(Reason::SignedInNoSheet { .. })))
             .map(|r| r.candidate.clone())
             .collect(),
         rejects: rejects
@@ -375,7 +409,27 @@ fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Rejec
             "fix those rows and run the same command again: sheets already graded are not written twice"
         );
     }
-    let absent: Vec<&Reject> = rejects.iter().filter(|r| !r.is_sheet()).collect();
+    let lost: Vec<&Reject> = rejects
+        .iter()
+        .filter(|r| matches!(r.reasons.first(), Some(Reason::SignedInNoSheet { .. })))
+        .collect();
+    if !lost.is_empty() {
+        eprintln!(
+            "{} candidate(s) signed in but have no answer sheet (listed in {}):",
+            lost.len(),
+            args.out.join("rejects.csv").display()
+        );
+        for r in lost.iter().take(SHOWN_REJECTS) {
+            eprintln!("  {} {}: {}", r.place(), r.candidate, r.message());
+        }
+        if lost.len() > SHOWN_REJECTS {
+            eprintln!("  … and {} more", lost.len() - SHOWN_REJECTS);
+        }
+    }
+    let absent: Vec<&Reject> = rejects
+        .iter()
+        .filter(|r| matches!(r.reasons.first(), Some(Reason::Absent { .. })))
+        .collect();
     if !absent.is_empty() {
         let names: Vec<String> = absent
             .iter()

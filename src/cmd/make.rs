@@ -43,12 +43,33 @@ pub fn run(args: &Args) -> Result<Status> {
         };
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        for o in &report.outputs {
-            match o.kind {
-                Kind::Print => println!("papers to print (duplex, A4): {}", o.path.display()),
-                Kind::Keys => println!("answer keys for proctors: {}", o.path.display()),
-                Kind::Paper | Kind::Key => {}
+        let bundles = report
+            .outputs
+            .iter()
+            .filter(|o| o.kind == Kind::Print)
+            .count();
+        if bundles > 1 {
+            let out = &args.output.out;
+            println!(
+                "papers to print (duplex, A4): {bundles} bundles in {}",
+                out.join("print").display()
+            );
+            println!("answer keys for proctors: {}", out.join("keys").display());
+        } else {
+            for o in &report.outputs {
+                match o.kind {
+                    Kind::Print => println!("papers to print (duplex, A4): {}", o.path.display()),
+                    Kind::Keys => println!("answer keys for proctors: {}", o.path.display()),
+                    Kind::Paper | Kind::Key | Kind::Explanations => {}
+                }
             }
+        }
+        for o in report
+            .outputs
+            .iter()
+            .filter(|o| o.kind == Kind::Explanations)
+        {
+            println!("explanations for trainers: {}", o.path.display());
         }
         println!(
             "paper manifests (grading needs them): {}",

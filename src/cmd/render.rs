@@ -41,7 +41,7 @@ pub struct TypstArgs {
 /// Rendering options; shared by `render` and `make`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {
-    /// Output folder: print.pdf (all papers with answer sheets, for duplex printing), keys.pdf and render.toml; `make` also draws into it (papers/, draw.toml).
+    /// Output folder: print.pdf (all papers with answer sheets, for duplex printing) and keys.pdf — or print/<room>.pdf and keys/<room>.pdf per exam room, or print/001.pdf, … of --bundle-size papers — and render.toml; `make` also draws into it (papers/, draw.toml).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -49,6 +49,20 @@ pub struct OutputArgs {
     /// Also write pdf/<id>.pdf and pdf/<id>.key.pdf for every paper (to e-mail or reprint one).
     #[arg(long)]
     pub per_paper: bool,
+    /// Most papers in one print bundle when the papers have no rooms: more go to
+    /// print/001.pdf, print/002.pdf, … (papers with rooms go to print/<room>.pdf).
+    #[arg(long, value_name = "N", default_value_t = render::bundle::DEFAULT_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub bundle_size: u32,
+    /// Keys as before: every paper's key with each question's explanation, instead
+    /// of quick-key tables and one explanations.pdf.
+    #[arg(long)]
+    pub full_keys: bool,
+    /// Make only part K of N (1/4 … 4/4): rooms (print bundles) and per-paper PDFs
+    /// are dealt out round-robin, explanations.pdf goes with part 1; the parts
+    /// together are byte for byte one run. The record is render.shard-K-of-N.toml.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
     /// How many typst processes run at once [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
@@ -97,6 +111,9 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
         jobs: args
             .jobs
             .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
+        bundle_size: args.bundle_size as usize,
+        full_keys: args.full_keys,
+        shard: args.shard,
         keep_build: args.keep_build.clone(),
     };
     let bar = ProgressBar::new("rendering");
@@ -105,7 +122,11 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
     bar.finish();
 
     let record = record_toml(&report)?;
-    fsutil::write_atomic(&args.out.join("render.toml"), record.as_bytes())?;
+    let record_name = match args.shard {
+        Some(s) => format!("render.shard-{}-of-{}.toml", s.index + 1, s.count),
+        None => "render.toml".to_string(),
+    };
+    fsutil::write_atomic(&args.out.join(record_name), record.as_bytes())?;
     print_report(&report, args);
     Ok(report)
 }
@@ -135,9 +156,35 @@ fn print_report(report: &RenderReport, args: &OutputArgs) {
     }
     let count = |kind: Kind| report.outputs.iter().filter(|o| o.kind == kind).count();
     let mut parts = Vec::new();
-    for o in &report.outputs {
-        if matches!(o.kind, Kind::Print | Kind::Keys) {
-            parts.push(format!("{} ({} papers)", o.path.display(), o.papers.len()));
+    if count(Kind::Print) > 1 {
+        // A large session has hundreds of bundles: say where they are.
+        for (kind, folder) in [(Kind::Print, "print"), (Kind::Keys, "keys")] {
+            let papers: usize = report
+                .outputs
+                .iter()
+                .filter(|o| o.kind == kind)
+                .map(|o| o.papers.len())
+                .sum();
+            parts.push(format!(
+                "{} bundles in {} ({papers} papers)",
+                count(kind),
+                args.out.join(folder).display()
+            ));
+        }
+    } else {
+        for o in &report.outputs {
+            if matches!(o.kind, Kind::Print | Kind::Keys | Kind::Explanations) {
+                parts.push(format!("{} ({} papers)", o.path.display(), o.papers.len()));
+            }
+        }
+    }
+    for o in report
+        .outputs
+        .iter()
+        .filter(|o| o.kind == Kind::Explanations)
+    {
+        if count(Kind::Print) > 1 {
+            parts.push(o.path.display().to_string());
         }
     }
     if args.per_paper {
@@ -148,8 +195,11 @@ fn print_report(report: &RenderReport, args: &OutputArgs) {
             args.out.join("pdf").display()
         ));
     }
+    let part = args
+        .shard
+        .map_or(String::new(), |s| format!("shard {s} of "));
     eprintln!(
-        "rendered {} paper(s) with typst {}: {}",
+        "rendered {part}{} paper(s) with typst {}: {}",
         report.papers,
         report.typst_version,
         if parts.is_empty() {

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+use crate::attendance::{Attendance, SignedIn};
 use crate::bank::QuestionType;
 use crate::paper::{Candidate, Paper};
 use crate::roster::{Roster, valid_candidate_id};
@@ -186,6 +187,20 @@ pub enum Reason {
     Absent {
         name: String,
     },
+    /// A sheet, but no signature on the sign-in sheets.
+    NotSignedIn {
+        attendance: PathBuf,
+    },
+    /// Signed in in one room, but the paper is for another.
+    WrongRoom {
+        signed: String,
+        paper: String,
+    },
+    /// Signed in, but no sheet names them.
+    SignedInNoSheet {
+        name: String,
+        room: Option<String>,
+    },
     /// An earlier score file of this candidate does not verify.
     ExistingRecord(String),
 }
@@ -205,6 +220,9 @@ impl Reason {
             Reason::Duplicate { .. } => "duplicate_candidate",
             Reason::NotOnRoster { .. } => "not_on_roster",
             Reason::Absent { .. } => "absent",
+            Reason::NotSignedIn { .. } => "not_signed_in",
+            Reason::WrongRoom { .. } => "wrong_room",
+            Reason::SignedInNoSheet { .. } => "signed_in_no_sheet",
             Reason::ExistingRecord(_) => "existing_record_invalid",
         }
     }
@@ -263,6 +281,27 @@ impl fmt::Display for Reason {
                 f,
                 "{name} is on the roster, but no answer sheet names them (absent?)"
             ),
+            Reason::NotSignedIn { attendance } => write!(
+                f,
+                "this candidate did not sign in (not in {}); check the sign-in sheet and who sat this paper",
+                attendance.display()
+            ),
+            Reason::WrongRoom { signed, paper } => write!(
+                f,
+                "this candidate signed in in room {signed}, but the paper is for room {paper}; check where they sat and which paper they were given"
+            ),
+            Reason::SignedInNoSheet { name, room } => {
+                let who = if name.is_empty() {
+                    "this candidate".to_string()
+                } else {
+                    name.clone()
+                };
+                let room = room.as_ref().map_or(String::new(), |r| format!(" in room {r}"));
+                write!(
+                    f,
+                    "{who} signed in{room}, but no answer sheet names them; find the sheet, or note them as absent"
+                )
+            }
         }
     }
 }
@@ -297,9 +336,13 @@ impl Reject {
             .join("; ")
     }
 
-    /// Whether this is a sheet that was set aside (not an absent candidate).
+    /// Whether this is a sheet that was set aside (not an absent candidate,
+    /// nor a signature without a sheet).
     pub fn is_sheet(&self) -> bool {
-        !matches!(self.reasons.first(), Some(Reason::Absent { .. }))
+        !matches!(
+            self.reasons.first(),
+            Some(Reason::Absent { .. } | Reason::SignedInNoSheet { .. })
+        )
     }
 }
 
@@ -318,7 +361,10 @@ pub fn reconcile(
     set: &PaperSet,
     read: sheet::Read,
     roster: Option<(&Path, &Roster)>,
+    attendance: Option<&Attendance>,
 ) -> (Vec<Accepted>, Vec<Reject>) {
+    let signed: Option<HashMap<&str, &SignedIn>> =
+        attendance.map(|a| a.signed.iter().map(|s| (s.candidate.as_str(), s)).collect());
     let mut rejects: Vec<Reject> = read
         .unreadable
         .iter()
@@ -365,6 +411,14 @@ pub fn reconcile(
                 roster: path.to_path_buf(),
             });
         }
+        let signature = signed.as_ref().and_then(|m| m.get(s.candidate.as_str()));
+        if let (Some(a), None) = (attendance, signature)
+            && valid_candidate_id(&s.candidate)
+        {
+            reasons.push(Reason::NotSignedIn {
+                attendance: a.path.clone(),
+            });
+        }
         let paper = if s.paper.is_empty() {
             reasons.push(Reason::MissingPaper);
             None
@@ -390,6 +444,20 @@ pub fn reconcile(
                     name: c.name.clone(),
                 });
             }
+            let paper_room = paper
+                .content
+                .candidate
+                .as_ref()
+                .and_then(|c| c.room.as_ref());
+            if let (Some(signed), Some(room)) =
+                (signature.and_then(|g| g.room.as_ref()), paper_room)
+                && signed != room
+            {
+                reasons.push(Reason::WrongRoom {
+                    signed: signed.clone(),
+                    paper: room.clone(),
+                });
+            }
             match check_answers(s, paper) {
                 Ok(a) => answers = a,
                 Err(mut r) => reasons.append(&mut r),
@@ -409,7 +477,7 @@ pub fn reconcile(
                 .unwrap_or_else(|| Candidate {
                     id: s.candidate.clone(),
                     name: String::new(),
-                    extra: Default::default(),
+                    ..Default::default()
                 });
             accepted.push(Accepted {
                 sheet: s.clone(),
@@ -427,13 +495,31 @@ pub fn reconcile(
             });
         }
     }
-    if let Some((path, roster)) = roster {
-        let named: BTreeSet<&str> = read
-            .sheets
+    let named: BTreeSet<&str> = read
+        .sheets
+        .iter()
+        .map(|s| s.candidate.as_str())
+        .chain(read.unreadable.iter().map(|u| u.candidate.as_str()))
+        .collect();
+    if let Some(a) = attendance {
+        for s in a
+            .signed
             .iter()
-            .map(|s| s.candidate.as_str())
-            .chain(read.unreadable.iter().map(|u| u.candidate.as_str()))
-            .collect();
+            .filter(|s| !named.contains(s.candidate.as_str()))
+        {
+            rejects.push(Reject {
+                source: a.path.clone(),
+                row: s.row,
+                candidate: s.candidate.clone(),
+                paper: String::new(),
+                reasons: vec![Reason::SignedInNoSheet {
+                    name: s.name.clone(),
+                    room: s.room.clone(),
+                }],
+            });
+        }
+    }
+    if let Some((path, roster)) = roster {
         for c in &roster.candidates {
             if !named.contains(c.id.as_str()) {
                 rejects.push(Reject {

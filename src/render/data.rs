@@ -18,6 +18,9 @@ pub const FORMAT: &str = "certexam-render-data-v1";
 #[derive(Debug, Serialize)]
 pub struct DataFile<'a> {
     pub format: &'static str,
+    /// A room bundle's cover and sign-in sheet, printed before its papers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<super::bundle::RoomData>,
     pub papers: Vec<&'a PaperData>,
 }
 
@@ -25,6 +28,7 @@ impl<'a> DataFile<'a> {
     pub fn new(papers: Vec<&'a PaperData>) -> Self {
         Self {
             format: FORMAT,
+            room: None,
             papers,
         }
     }

@@ -8,8 +8,10 @@
 //! typst's own message while the others still finish, and the build folder
 //! is removed at the end.
 
+pub mod bundle;
 pub mod data;
 pub mod document;
+pub mod explanations;
 pub mod fonts;
 pub mod typst;
 
@@ -22,6 +24,7 @@ use qrcode::{EcLevel, QrCode};
 use serde::Serialize;
 
 use crate::paper::Paper;
+use crate::shard::Shard;
 use crate::sheet;
 use data::{DataFile, PaperData};
 use fonts::FontFamilies;
@@ -34,6 +37,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("common.typ", include_str!("../../templates/common.typ")),
     ("paper.typ", include_str!("../../templates/paper.typ")),
     ("key.typ", include_str!("../../templates/key.typ")),
+    ("room.typ", include_str!("../../templates/room.typ")),
+    ("quickkey.typ", include_str!("../../templates/quickkey.typ")),
+    (
+        "explanations.typ",
+        include_str!("../../templates/explanations.typ"),
+    ),
     ("fonts.json", include_str!("../../templates/fonts.json")),
 ];
 
@@ -50,6 +59,15 @@ pub struct RenderOptions {
     pub per_paper: bool,
     /// typst processes running at once.
     pub jobs: usize,
+    /// Most papers in one print bundle without rooms (see [`bundle::plan`]).
+    pub bundle_size: usize,
+    /// Keys with every question's explanation per paper (`key.typ`), as
+    /// before compact keys; otherwise quick-key tables and one
+    /// `explanations.pdf`.
+    pub full_keys: bool,
+    /// Make only this part's PDFs (see [`crate::shard`]): print bundles
+    /// (rooms) and per-paper PDFs round-robin, `explanations.pdf` in part 1.
+    pub shard: Option<Shard>,
     /// Build in this folder and keep it (for benchmarks and template work).
     pub keep_build: Option<PathBuf>,
 }
@@ -69,8 +87,10 @@ pub enum Progress {
 pub enum Kind {
     /// All papers with answer sheets.
     Print,
-    /// All keys.
+    /// The keys of a print bundle: quick-key tables, or full keys.
     Keys,
+    /// Every question of the session once, with its explanation.
+    Explanations,
     /// One paper with its answer sheet.
     Paper,
     /// One paper's key.
@@ -78,10 +98,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn template(self) -> &'static str {
+    fn template(self, full_keys: bool) -> &'static str {
         match self {
             Kind::Print | Kind::Paper => "paper.typ",
+            Kind::Keys if !full_keys => "quickkey.typ",
             Kind::Keys | Kind::Key => "key.typ",
+            Kind::Explanations => "explanations.typ",
         }
     }
 }
@@ -160,6 +182,10 @@ struct Job {
     papers: Vec<usize>,
     /// The data file, absolute within the build folder.
     data: String,
+    /// The data file's name, unique to the bundle (or paper).
+    name: String,
+    /// A room bundle's cover and sign-in sheet.
+    room: Option<bundle::RoomData>,
     dest: PathBuf,
 }
 
@@ -175,7 +201,11 @@ pub fn font_families(templates: Option<&Path>) -> Result<FontFamilies, RenderErr
             });
         }
     }
-    Ok(FontFamilies::parse(TEMPLATES[3].1).expect("the shipped fonts.json is valid"))
+    let shipped = TEMPLATES
+        .iter()
+        .find(|(name, _)| *name == "fonts.json")
+        .expect("fonts.json is shipped");
+    Ok(FontFamilies::parse(shipped.1).expect("the shipped fonts.json is valid"))
 }
 
 /// Stops with advice when the papers need CJK and typst sees none of the
@@ -292,37 +322,70 @@ pub fn render_papers(
     crate::cleanup::write_private(&fonts_path, usable.as_bytes())
         .map_err(io("write", &fonts_path))?;
     let only_fonts = font_dirs(&usable, &found);
-    let all: Vec<usize> = (0..papers.len()).collect();
-    let all_data = write_data(build, "all", &datas, &all)?;
-
-    let mut jobs = vec![
-        Job {
+    let mine = |i: usize| opts.shard.is_none_or(|s| s.takes(i));
+    let mut jobs = Vec::new();
+    for (k, b) in bundle::plan(papers, opts.bundle_size)
+        .into_iter()
+        .enumerate()
+    {
+        if !mine(k) {
+            continue;
+        }
+        let room = b.room.as_deref().map(|room| {
+            let seated: Vec<&Paper> = b.papers.iter().map(|&i| &papers[i].1).collect();
+            bundle::room_data(room, &seated)
+        });
+        let name = format!("b{k}");
+        let data = write_bundle_data(build, &name, &datas, &b.papers, room.clone())?;
+        jobs.push(Job {
             kind: Kind::Print,
-            papers: all.clone(),
-            data: all_data.clone(),
-            dest: opts.out.join("print.pdf"),
-        },
-        Job {
+            papers: b.papers.clone(),
+            data: data.clone(),
+            name: name.clone(),
+            room: room.clone(),
+            dest: opts.out.join(&b.print),
+        });
+        jobs.push(Job {
             kind: Kind::Keys,
-            papers: all.clone(),
-            data: all_data,
-            dest: opts.out.join("keys.pdf"),
-        },
-    ];
+            papers: b.papers,
+            data,
+            name,
+            room,
+            dest: opts.out.join(&b.keys),
+        });
+    }
+    if !opts.full_keys && opts.shard.is_none_or(Shard::is_first) {
+        let path = build.join("data").join("explanations.json");
+        let booklet = explanations::explanations(papers).to_json();
+        std::fs::write(&path, booklet).map_err(io("write", &path))?;
+        jobs.push(Job {
+            kind: Kind::Explanations,
+            papers: (0..papers.len()).collect(),
+            data: "/data/explanations.json".to_string(),
+            name: "explanations".to_string(),
+            room: None,
+            dest: opts.out.join("explanations.pdf"),
+        });
+    }
     if opts.per_paper {
         let pdf = opts.out.join("pdf");
-        for (i, d) in datas.iter().enumerate() {
-            let data = write_data(build, &format!("p{i}"), &datas, &[i])?;
+        for (i, d) in datas.iter().enumerate().filter(|(i, _)| mine(*i)) {
+            let name = format!("p{i}");
+            let data = write_data(build, &name, &datas, &[i])?;
             jobs.push(Job {
                 kind: Kind::Paper,
                 papers: vec![i],
                 data: data.clone(),
+                name: name.clone(),
+                room: None,
                 dest: pdf.join(format!("{}.pdf", d.holder)),
             });
             jobs.push(Job {
                 kind: Kind::Key,
                 papers: vec![i],
                 data,
+                name,
+                room: None,
                 dest: pdf.join(format!("{}.key.pdf", d.holder)),
             });
         }
@@ -354,8 +417,8 @@ pub fn render_papers(
         font_paths,
         extra,
     };
-    // The two big compiles are first in the queue, so `--per-paper` work
-    // only takes cores they leave free.
+    // The bundles are first in the queue, so `--per-paper` work only takes
+    // cores they leave free.
     let results = pool(opts.jobs, &jobs, |job| {
         let result = runner.run(job);
         progress(&Progress::Finished {
@@ -469,6 +532,22 @@ fn write_data(
     Ok(format!("/data/{name}.json"))
 }
 
+/// Writes `data/<name>.json` for a bundle, with its room's cover and
+/// sign-in data; returns its path as typst sees it.
+fn write_bundle_data(
+    build: &Path,
+    name: &str,
+    datas: &[PaperData],
+    which: &[usize],
+    room: Option<bundle::RoomData>,
+) -> Result<String, RenderError> {
+    let mut file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
+    file.room = room;
+    let path = build.join("data").join(format!("{name}.json"));
+    std::fs::write(&path, file.to_json()).map_err(io("write", &path))?;
+    Ok(format!("/data/{name}.json"))
+}
+
 /// What one job produced.
 #[derive(Debug, Default)]
 struct JobResult {
@@ -513,7 +592,7 @@ impl Runner<'_> {
     ) -> Result<(), String> {
         let temp = temp_pdf_beside(dest)?;
         let inputs = [("data", data.to_string())];
-        let input = self.build.join(kind.template());
+        let input = self.build.join(kind.template(self.opts.full_keys));
         self.opts
             .typst
             .compile_with(
@@ -550,7 +629,10 @@ impl Runner<'_> {
                 }),
                 failures: Vec::new(),
             },
-            Err(message) if job.papers.len() > 1 => self.isolate(job, message),
+            // The booklet's data is not per paper: nothing to isolate.
+            Err(message) if job.papers.len() > 1 && job.kind != Kind::Explanations => {
+                self.isolate(job, message)
+            }
             Err(message) => JobResult {
                 output: None,
                 failures: vec![Failure {
@@ -630,11 +712,12 @@ impl Runner<'_> {
                 message,
             });
         }
-        let retry = write_data(
+        let retry = write_bundle_data(
             self.build,
-            &format!("{:?}-good", job.kind),
+            &format!("{}-{:?}-good", job.name, job.kind),
             self.datas,
             &good,
+            job.room.clone(),
         )
         .map_err(|e| e.to_string())
         .and_then(|data| self.compile_to(job.kind, &data, &good, &job.dest));
