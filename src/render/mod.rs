@@ -357,7 +357,7 @@ pub fn render_papers(
     if !opts.full_keys && opts.shard.is_none_or(Shard::is_first) {
         let path = build.join("data").join("explanations.json");
         let booklet = explanations::explanations(papers).to_json();
-        std::fs::write(&path, booklet).map_err(io("write", &path))?;
+        crate::cleanup::write_private(&path, &booklet).map_err(io("write", &path))?;
         jobs.push(Job {
             kind: Kind::Explanations,
             papers: (0..papers.len()).collect(),
@@ -526,10 +526,7 @@ fn write_data(
     datas: &[PaperData],
     which: &[usize],
 ) -> Result<String, RenderError> {
-    let file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
-    let path = build.join("data").join(format!("{name}.json"));
-    crate::cleanup::write_private(&path, &file.to_json()).map_err(io("write", &path))?;
-    Ok(format!("/data/{name}.json"))
+    write_bundle_data(build, name, datas, which, None)
 }
 
 /// Writes `data/<name>.json` for a bundle, with its room's cover and
@@ -544,7 +541,8 @@ fn write_bundle_data(
     let mut file = DataFile::new(which.iter().map(|&i| &datas[i]).collect());
     file.room = room;
     let path = build.join("data").join(format!("{name}.json"));
-    std::fs::write(&path, file.to_json()).map_err(io("write", &path))?;
+    // Owner-only: the data holds every paper's answers.
+    crate::cleanup::write_private(&path, &file.to_json()).map_err(io("write", &path))?;
     Ok(format!("/data/{name}.json"))
 }
 
