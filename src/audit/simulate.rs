@@ -84,7 +84,7 @@ pub struct Row {
 
 /// What one virtual candidate got on one paper.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Result1 {
+pub struct PaperResult {
     pub percent: f64,
     pub pass: bool,
 }
@@ -97,7 +97,7 @@ pub struct Simulation {
     pub papers: Vec<Paper>,
     /// Per paper, the answers of each strategy in [`Strategy::ALL`] order.
     pub answers: Vec<[Vec<Answer>; 4]>,
-    pub results: Vec<[Result1; 4]>,
+    pub results: Vec<[PaperResult; 4]>,
     pub table: Vec<Row>,
     /// Why `testwise-pass` is flagged; empty when it is not.
     pub flags: Vec<String>,
@@ -218,23 +218,23 @@ pub fn simulate(
     })
 }
 
-fn grade(paper: &Paper, answers: &[Answer]) -> Result1 {
+fn grade(paper: &Paper, answers: &[Answer]) -> PaperResult {
     // Sections of a freshly drawn paper always have exact points (the
     // blueprint check makes sure); a paper that did not would score 0.
     let Ok(points) = score::section_points(paper) else {
-        return Result1 {
+        return PaperResult {
             percent: 0.0,
             pass: false,
         };
     };
     let scored = score::score(paper, &points, answers, &Adjustments::default());
-    Result1 {
+    PaperResult {
         percent: scored.outcome.percent,
         pass: scored.outcome.pass,
     }
 }
 
-fn table(results: &[[Result1; 4]]) -> Vec<Row> {
+fn table(results: &[[PaperResult; 4]]) -> Vec<Row> {
     Strategy::ALL
         .iter()
         .enumerate()
