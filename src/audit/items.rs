@@ -310,9 +310,20 @@ pub fn check(index: usize, q: &Question, ctx: &Context) -> Vec<Raw> {
     out
 }
 
+/// Whether `phrase` stands in `stem` as a negation — not as the A-不-A
+/// question form (能不能, 可不可以, 应不应该), which asks and negates nothing.
+fn negates(stem: &str, phrase: &str) -> bool {
+    let mut after_bu = phrase.chars().skip_while(|&c| c != '不').skip(1);
+    let echoed = after_bu.next();
+    stem.match_indices(phrase).any(|(i, _)| {
+        let before = stem[..i].chars().next_back();
+        !(phrase.starts_with('不') && before.is_some() && before == echoed)
+    })
+}
+
 /// The negative phrase a stem is built on, if any.
 fn negative_stem(stem: &str) -> Option<String> {
-    if let Some(p) = NEGATIVE_STEM.iter().find(|p| stem.contains(*p)) {
+    if let Some(p) = NEGATIVE_STEM.iter().find(|p| negates(stem, p)) {
         return Some((*p).to_string());
     }
     // 除……外 / 除……以外 / 除……之外, but not 删除, 清除, 排除 ….
@@ -483,5 +494,27 @@ fn enemy(questions: &[Question], first: usize, later: usize, why: &str) -> Raw {
             a.id, a.origin, b.id
         ),
         hint: format!("give both `group = \"{group}\"` so a paper holds at most one of them"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_question_form_is_no_negative_stem() {
+        assert_eq!(
+            negative_stem("问能不能改用银行汇款，客服应当怎样回复？"),
+            None
+        );
+        assert_eq!(negative_stem("买家问可不可以先发货？"), None);
+        assert_eq!(
+            negative_stem("下列做法中不能做的是？").as_deref(),
+            Some("不能")
+        );
+        assert_eq!(
+            negative_stem("能不能退货时，客服不能怎样做？").as_deref(),
+            Some("不能")
+        );
     }
 }
