@@ -168,6 +168,12 @@ enum Style {
     Erased,
     /// Neither marked nor clean: a half-hearted grey fill.
     Doubtful,
+    /// A hurried pencil fill: strokes of grey `grey` (of 255) covering
+    /// `cover` of the bubble's inside, with gaps between them.
+    Light {
+        grey: u8,
+        cover: f64,
+    },
 }
 
 /// Multiplies the pixels where `inside` holds by `shade`/255: ink darkens
@@ -210,6 +216,14 @@ fn mark(img: &mut GrayImage, dpi: u32, cx: f64, cy: f64, r: f64, style: Style) {
         Style::LightPencil => ink(img, c, r, 150, |x, y| x.hypot(y) <= 0.9 * r),
         Style::Erased => ink(img, c, r, 226, |x, y| x.hypot(y) <= 0.9 * r),
         Style::Doubtful => ink(img, c, r, 190, |x, y| x.hypot(y) <= 0.9 * r),
+        Style::Light { grey, cover } => {
+            // Strokes about 0.5 mm apart, slanted as a hand makes them.
+            let period = 0.5 * s;
+            ink(img, c, r, grey, |x, y| {
+                let along = (y + 0.3 * x).rem_euclid(period) / period;
+                x.hypot(y) <= r && along < cover
+            })
+        }
         Style::Tick => ink(img, c, r, 30, |x, y| {
             near_segment(x, y, (-0.55 * r, 0.0), (-0.15 * r, 0.5 * r), stroke)
                 || near_segment(x, y, (-0.15 * r, 0.5 * r), (0.6 * r, -0.6 * r), stroke)
@@ -287,6 +301,9 @@ struct Degrade {
     /// Quarter turns clockwise at the end: a sheet fed into the scanner
     /// sideways gives a landscape image.
     quarter_turns: u8,
+    /// The scanner's background removal: a gamma curve that keeps black
+    /// and white and lightens the greys in between (pencil 110 → 165).
+    lighten: bool,
 }
 
 /// Applies a degradation: geometric first (the paper moves), then blur
@@ -354,6 +371,12 @@ fn degrade(img: &GrayImage, d: Degrade) -> GrayImage {
             let (u1, u2) = (next().max(1e-12), next());
             let g = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
             p.0[0] = (f64::from(p.0[0]) + g * d.noise).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    if d.lighten {
+        let gamma = (165.0f64 / 255.0).ln() / (110.0f64 / 255.0).ln();
+        for p in out.pixels_mut() {
+            p.0[0] = (255.0 * (f64::from(p.0[0]) / 255.0).powf(gamma)).round() as u8;
         }
     }
     match d.quarter_turns % 4 {
@@ -643,6 +666,124 @@ fn ticks_crosses_and_pencil_survive_rotation_sideways_upside_down_scale_noise_bl
     );
 }
 
+/// Checks a sheet read without a person: every cell is the truth or `?`,
+/// and every `?` is a `decide` row of review.csv. Returns how many
+/// questions went to `decide`.
+fn assert_true_or_decide(
+    sheets: &BTreeMap<String, (String, Vec<String>)>,
+    review: &[BTreeMap<String, String>],
+    paper: &Paper,
+    truth: &BTreeMap<u32, String>,
+    what: &str,
+) -> usize {
+    let answers = &sheets[&paper.paper_id].1;
+    let mut decide = 0;
+    for (q, want) in truth {
+        let got = &answers[*q as usize - 1];
+        if got == "?" {
+            assert!(
+                review.iter().any(|r| r["paper"] == paper.paper_id
+                    && r["question"] == q.to_string()
+                    && r["status"] == "decide"),
+                "{what}: question {q} is `?` without a decide row"
+            );
+            decide += 1;
+        } else {
+            assert_eq!(got, want, "{what}: question {q} read wrong, silently");
+        }
+    }
+    decide
+}
+
+#[test]
+fn light_hurried_pencil_fills_are_read_on_clean_and_lightened_scans_and_never_silently_lost() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let covers = [0.5, 0.6, 0.7];
+    // (paper, dpi, degradation, pencil greys a candidate's strokes cycle through)
+    let cases: [(usize, u32, Degrade, &[u8]); 5] = [
+        (0, 300, Degrade::default(), &[110]),
+        (
+            1,
+            200,
+            Degrade {
+                lighten: true,
+                ..Degrade::default()
+            },
+            &[110],
+        ),
+        (
+            2,
+            300,
+            Degrade {
+                lighten: true,
+                degrees: 1.0,
+                noise: 4.0,
+                ..Degrade::default()
+            },
+            &[110, 100],
+        ),
+        (
+            3,
+            200,
+            Degrade {
+                noise: 4.0,
+                degrees: -1.0,
+                ..Degrade::default()
+            },
+            &[110, 130, 150],
+        ),
+        (
+            4,
+            200,
+            Degrade {
+                lighten: true,
+                ..Degrade::default()
+            },
+            &[110, 130, 150],
+        ),
+    ];
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    for (i, (paper, dpi, d, greys)) in cases.iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper: *paper,
+            dpi: *dpi,
+            degrade: *d,
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[*paper], i as u32 + 3);
+        fill(&mut img, *dpi, &page, &truth, |q| Style::Light {
+            grey: greys[q as usize % greys.len()],
+            cover: covers[q as usize / greys.len() % covers.len()],
+        });
+        let path = dir.path().join(format!("light-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((*paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    let out = dir.path().join("out");
+    let sheets = read_sheets(&out);
+    let review = read_review(&out);
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        let p = &exam.papers[*paper];
+        let what = format!("light case {i} {:?}", cases[i].2);
+        let decide = assert_true_or_decide(&sheets, &review, p, truth, &what);
+        // Pencil grey, half the bubble or more: read, clean or lightened.
+        if cases[i].3 == [110] || cases[i].3 == [110, 100] {
+            assert_eq!(decide, 0, "{what}: {review:?}\n{}", r.stdout);
+        }
+        assert!(
+            review
+                .iter()
+                .all(|r| r["paper"] != p.paper_id || r["status"] != "check"),
+            "{what}: a light answer left as a `check` row: {review:?}"
+        );
+    }
+}
+
 #[test]
 fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_back() {
     let (exam, _) = exams();
@@ -669,15 +810,23 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
             .filter(move |q| q.kind == kind)
             .map(|q| q.number)
     };
-    // An erased mark next to a blank answer: read as blank and flagged.
+    // An erased mark with no other mark: a light answer or an erased one,
+    // so a person decides (never a silent blank).
     let blank_q = single(QuestionType::Single)
         .find(|q| truth[q].is_empty())
         .unwrap();
     let (x, y, r) = bubble(&page, blank_q, "B");
     mark(&mut img, 200, x, y, r, Style::Erased);
+    // An erased mark beside a pen mark: a changed answer, read and flagged.
+    let changed_q = single(QuestionType::Single)
+        .find(|q| !truth[q].is_empty() && *q != blank_q)
+        .unwrap();
+    let erased = if truth[&changed_q] == "A" { "B" } else { "A" };
+    let (x, y, r) = bubble(&page, changed_q, erased);
+    mark(&mut img, 200, x, y, r, Style::Erased);
     // A doubtful fill on a single-choice question.
     let doubtful_q = single(QuestionType::Single)
-        .find(|q| !truth[q].is_empty() && *q != blank_q)
+        .find(|q| !truth[q].is_empty() && *q != blank_q && *q != changed_q)
         .unwrap();
     let other = if truth[&doubtful_q] == "A" { "B" } else { "A" };
     let (x, y, r) = bubble(&page, doubtful_q, other);
@@ -695,7 +844,7 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
     let r = scan(dir.path(), exam, "out", std::slice::from_ref(&path), &[]);
     assert_eq!(r.code, 1, "something to decide: {}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("2 question(s) to decide, 1 to check"),
+        r.stdout.contains("3 question(s) to decide, 1 to check"),
         "{}",
         r.stdout
     );
@@ -704,9 +853,10 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
     let answers = &sheets[&p.paper_id].1;
     assert_eq!(answers[doubtful_q as usize - 1], "?");
     assert_eq!(answers[double_q as usize - 1], "?");
-    assert_eq!(answers[blank_q as usize - 1], "");
+    assert_eq!(answers[blank_q as usize - 1], "?");
+    assert_eq!(answers[changed_q as usize - 1], truth[&changed_q]);
     for (q, want) in &truth {
-        if *q != doubtful_q && *q != double_q {
+        if ![doubtful_q, double_q, blank_q].contains(q) {
             assert_eq!(&answers[*q as usize - 1], want, "question {q}");
         }
     }
@@ -725,13 +875,19 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         "{:?}",
         row(double_q)
     );
-    assert_eq!(row(blank_q)["status"], "check");
+    assert_eq!(row(blank_q)["status"], "decide");
     assert!(
-        row(blank_q)["problem"].contains("faint mark in B"),
+        row(blank_q)["problem"].contains("faint mark in B and no other mark"),
         "{:?}",
         row(blank_q)
     );
-    for q in [doubtful_q, double_q, blank_q] {
+    assert_eq!(row(changed_q)["status"], "check");
+    assert!(
+        row(changed_q)["problem"].contains(&format!("faint mark in {erased} read as not marked")),
+        "{:?}",
+        row(changed_q)
+    );
+    for q in [doubtful_q, double_q, blank_q, changed_q] {
         let crop = out.join(&row(q)["crop"]);
         let img = image::open(&crop).unwrap_or_else(|e| panic!("{}: {e}", crop.display()));
         assert!(img.width() > img.height(), "a crop of the question's row");
@@ -770,6 +926,7 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         .collect();
     decide(&mut text, doubtful_q, &full_width);
     decide(&mut text, double_q, "-");
+    decide(&mut text, blank_q, "-");
     let (gbk, _, lossy) = encoding_rs::GB18030.encode(text.trim_start_matches('\u{feff}'));
     assert!(!lossy && std::str::from_utf8(&gbk).is_err());
     fs::write(dir.path().join("decided.csv"), &gbk).unwrap();
@@ -781,21 +938,23 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         &["--fix", "decided.csv"],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("2 decision(s) applied"), "{}", r.stdout);
+    assert!(r.stdout.contains("3 decision(s) applied"), "{}", r.stdout);
     truth.insert(double_q, String::new());
     assert_read(&read_sheets(&out), p, &truth, "after --fix");
     let decided: Vec<_> = read_review(&out)
         .into_iter()
         .filter(|r| r["status"] == "decided")
         .collect();
-    assert_eq!(decided.len(), 2);
+    assert_eq!(decided.len(), 3);
 
     // A decision that cannot be an answer is refused, naming the line.
-    let bad = text.replace(
-        &format!(",{double_q},decide,"),
-        &format!(",{double_q},decide,X"),
-    );
-    let bad = bad.replacen(",-\n", ",Z\n", 1);
+    let bad: String = text
+        .lines()
+        .map(|l| match l.strip_suffix('-') {
+            Some(rest) if l.contains(&format!(",{double_q},decide,")) => format!("{rest}X\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
     fs::write(dir.path().join("bad.csv"), bad).unwrap();
     let r = scan(
         dir.path(),

@@ -252,6 +252,16 @@ fn read_bubbles(
             (l, level)
         })
         .collect();
+    // How dark this candidate's marks are on this scan: a pale writer or a
+    // lightened scan is judged against its own marks.
+    let sheet_level = bubbles::SheetLevel::of(
+        &page
+            .bubbles
+            .iter()
+            .zip(&measures)
+            .map(|(b, m)| m.fill - levels[b.label.as_str()].fill)
+            .collect::<Vec<_>>(),
+    );
     let mut out: Vec<QuestionRead> = Vec::new();
     let mut i = 0;
     while i < page.bubbles.len() {
@@ -267,7 +277,7 @@ fn read_bubbles(
             .map(|(b, m)| {
                 (
                     b.option.as_str(),
-                    bubbles::decide(*m, levels[b.label.as_str()]),
+                    bubbles::decide(*m, levels[b.label.as_str()], sheet_level),
                 )
             })
             .collect();
