@@ -784,6 +784,161 @@ fn light_hurried_pencil_fills_are_read_on_clean_and_lightened_scans_and_never_si
     }
 }
 
+/// A feeder slip: the band of the page between `top` and `bottom` mm is
+/// shifted by (`dx`, `dy`) mm, marks and print together.
+fn shift_band(
+    img: &GrayImage,
+    dpi: u32,
+    (top, bottom): (f64, f64),
+    (dx, dy): (f64, f64),
+) -> GrayImage {
+    let s = f64::from(dpi) / 25.4;
+    let (y0, y1) = ((top * s) as u32, (bottom * s) as u32);
+    let (sx, sy) = ((dx * s).round() as i64, (dy * s).round() as i64);
+    let mut out = img.clone();
+    for y in y0..y1.min(img.height()) {
+        for x in 0..img.width() {
+            let (fx, fy) = (i64::from(x) - sx, i64::from(y) - sy);
+            let g = if fx < 0
+                || fy < 0
+                || fx >= i64::from(img.width())
+                || fy >= i64::from(img.height())
+            {
+                250
+            } else {
+                img.get_pixel(fx as u32, fy as u32).0[0]
+            };
+            out.put_pixel(x, y, Luma([g]));
+        }
+    }
+    out
+}
+
+/// A drum streak: a dark line `width` mm wide down the whole page at `x` mm.
+fn streak(img: &mut GrayImage, dpi: u32, x: f64, width: f64) {
+    let s = f64::from(dpi) / 25.4;
+    let (x0, x1) = (
+        ((x - width / 2.0) * s) as u32,
+        ((x + width / 2.0) * s) as u32,
+    );
+    for y in 0..img.height() {
+        for x in x0..=x1 {
+            let p = img.get_pixel_mut(x, y);
+            p.0[0] = (u32::from(p.0[0]) * 70 / 255) as u8;
+        }
+    }
+}
+
+#[test]
+fn a_slipped_band_is_found_again_or_sent_to_review_and_a_drum_streak_never_reads_as_a_mark() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    let mut bands = Vec::new();
+    let mut streaks = Vec::new();
+    // (paper, band shift in mm, streak)
+    let cases = [
+        (9, (1.0, -0.8), false),
+        (10, (3.0, 0.0), false),
+        (11, (0.0, 0.0), true),
+    ];
+    for (i, (paper, shift, with_streak)) in cases.iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper: *paper,
+            dpi: 200,
+            degrade: Degrade {
+                degrees: 0.7,
+                noise: 4.0,
+                ..Degrade::default()
+            },
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[*paper], i as u32 + 1);
+        fill(&mut img, 200, &page, &truth, |q| {
+            [Style::Pen, Style::Tick, Style::LightPencil][q as usize % 3]
+        });
+        // The first block row of questions slips.
+        let (first, fifth) = (bubble(&page, 1, "A"), bubble(&page, 5, "A"));
+        let band = (first.1 - 3.25, fifth.1 + 3.25);
+        if *shift != (0.0, 0.0) {
+            img = shift_band(&img, 200, band, *shift);
+        }
+        let mut in_band: Vec<u32> = page
+            .bubbles
+            .iter()
+            .filter(|b| b.cy > band.0 && b.cy < band.1)
+            .map(|b| b.question)
+            .collect();
+        in_band.dedup();
+        bands.push(in_band);
+        // A streak down the column of option B of question 1.
+        let mut crossed: Vec<(u32, String)> = if *with_streak {
+            let x = bubble(&page, 1, "B").0;
+            streak(&mut img, 200, x, 0.6);
+            page.bubbles
+                .iter()
+                .filter(|b| (b.cx - x).abs() < 0.1)
+                .map(|b| (b.question, b.option.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        crossed.dedup();
+        assert!(crossed.is_empty() || crossed.len() >= 4, "{crossed:?}");
+        streaks.push(crossed);
+        let path = dir.path().join(format!("slip-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((*paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let out = dir.path().join("out");
+    let sheets = read_sheets(&out);
+    let review = read_review(&out);
+    let row = |paper: &str, q: u32| {
+        review
+            .iter()
+            .find(|r| r["paper"] == paper && r["question"] == q.to_string())
+            .unwrap_or_else(|| panic!("question {q} of {paper} not in review.csv: {review:?}"))
+    };
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        let p = &exam.papers[*paper];
+        let what = format!("slip case {i}");
+        let decide = assert_true_or_decide(&sheets, &review, p, truth, &what);
+        match i {
+            // 1 mm is within the search: the rings are found and read.
+            0 => assert_eq!(decide, 0, "{what}: {review:?}"),
+            // 3 mm is not: every question of the band goes to review, saying why.
+            1 => {
+                for q in &bands[i] {
+                    assert_eq!(row(&p.paper_id, *q)["status"], "decide");
+                    assert!(
+                        row(&p.paper_id, *q)["problem"]
+                            .contains("printed rings of this question were not found"),
+                        "{:?}",
+                        row(&p.paper_id, *q)
+                    );
+                }
+                assert_eq!(decide, bands[i].len(), "{what}: only the band: {review:?}");
+            }
+            _ => {
+                for (q, option) in &streaks[i] {
+                    assert_eq!(row(&p.paper_id, *q)["status"], "decide");
+                    assert!(
+                        row(&p.paper_id, *q)["problem"]
+                            .contains(&format!("a line runs through bubble {option}")),
+                        "{:?}",
+                        row(&p.paper_id, *q)
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_back() {
     let (exam, _) = exams();

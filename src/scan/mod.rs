@@ -12,6 +12,7 @@ pub mod image_in;
 pub mod marks;
 pub mod qr;
 pub mod review;
+pub mod rings;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -228,10 +229,43 @@ fn read_bubbles(
     page: &SheetPage,
     info: &PaperInfo,
 ) -> Vec<QuestionRead> {
-    let measures: Vec<Measure> = page
+    // Each question's rings are looked for near where the map puts them
+    // (its bubbles move together); `None` where they were not found.
+    let rows = question_rows(page);
+    let offsets: Vec<Option<(f64, f64)>> = rows
+        .iter()
+        .map(|&(i, j)| {
+            let places: Vec<rings::Place> = page.bubbles[i..j]
+                .iter()
+                .map(|b| rings::Place {
+                    cx: b.cx,
+                    cy: b.cy,
+                    r: b.r,
+                })
+                .collect();
+            rings::find_row(img, &frame.map, frame.black, &places)
+        })
+        .collect();
+    let shift_of = |k: usize| {
+        let row = rows.iter().position(|&(i, j)| k >= i && k < j).unwrap_or(0);
+        offsets[row].unwrap_or((0.0, 0.0))
+    };
+    let places: Vec<rings::Place> = page
         .bubbles
         .iter()
-        .map(|b| bubbles::measure(img, &frame.map, frame.black, b.cx, b.cy, b.r))
+        .enumerate()
+        .map(|(k, b)| {
+            let (dx, dy) = shift_of(k);
+            rings::Place {
+                cx: b.cx + dx,
+                cy: b.cy + dy,
+                r: b.r,
+            }
+        })
+        .collect();
+    let measures: Vec<Measure> = places
+        .iter()
+        .map(|p| bubbles::measure(img, &frame.map, frame.black, p.cx, p.cy, p.r))
         .collect();
     // The printed label inside a ring shows up as a little darkness; each
     // label's empty level is learnt from the page itself.
@@ -263,13 +297,8 @@ fn read_bubbles(
             .collect::<Vec<_>>(),
     );
     let mut out: Vec<QuestionRead> = Vec::new();
-    let mut i = 0;
-    while i < page.bubbles.len() {
+    for (&(i, j), offset) in rows.iter().zip(&offsets) {
         let number = page.bubbles[i].question;
-        let mut j = i;
-        while j < page.bubbles.len() && page.bubbles[j].question == number {
-            j += 1;
-        }
         let row = &page.bubbles[i..j];
         let marks: Vec<(&str, Mark)> = row
             .iter()
@@ -281,8 +310,32 @@ fn read_bubbles(
                 )
             })
             .collect();
+        // A line through a bubble that reads as anything but empty may be
+        // the scanner's, not the candidate's.
+        let crossed: Vec<&str> = row
+            .iter()
+            .zip(&places[i..j])
+            .zip(&marks)
+            .filter(|((_, p), (_, m))| {
+                *m != Mark::Empty && rings::crossed(img, &frame.map, frame.black, **p)
+            })
+            .map(|((b, _), _)| b.option.as_str())
+            .collect();
         let single = info.single.get(&number).copied().unwrap_or(true);
-        let reading = bubbles::read_question(single, &marks);
+        let reading = if offset.is_none() {
+            Reading::Unsure(format!(
+                "the printed rings of this question were not found within {} mm of their place (a slipped, stretched or damaged scan?)",
+                rings::SEARCH
+            ))
+        } else if !crossed.is_empty() {
+            Reading::Unsure(format!(
+                "a line runs through bubble {} beyond its ring (a scanner streak or a stray stroke?)",
+                crossed.join(", ")
+            ))
+        } else {
+            bubbles::read_question(single, &marks)
+        };
+        let (dx, dy) = offset.unwrap_or((0.0, 0.0));
         let look = match &reading {
             Reading::Unsure(_) => true,
             Reading::Answer { faint, .. } => !faint.is_empty(),
@@ -291,8 +344,8 @@ fn read_bubbles(
             let first = &row[0];
             let last = &row[row.len() - 1];
             let rect = (
-                first.cx - BUBBLE_RADIUS - NUMBER_WIDTH,
-                first.cy - ROW_PITCH / 2.0,
+                first.cx + dx - BUBBLE_RADIUS - NUMBER_WIDTH,
+                first.cy + dy - ROW_PITCH / 2.0,
                 last.cx - first.cx + 2.0 * BUBBLE_RADIUS + NUMBER_WIDTH + 2.0,
                 ROW_PITCH,
             );
@@ -308,9 +361,25 @@ fn read_bubbles(
                 .collect(),
             crop,
         });
-        i = j;
     }
     out
+}
+
+/// The bubbles of each question, as index ranges into the page's bubbles
+/// (a question's bubbles are consecutive).
+fn question_rows(page: &SheetPage) -> Vec<(usize, usize)> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < page.bubbles.len() {
+        let number = page.bubbles[i].question;
+        let mut j = i;
+        while j < page.bubbles.len() && page.bubbles[j].question == number {
+            j += 1;
+        }
+        rows.push((i, j));
+        i = j;
+    }
+    rows
 }
 
 /// A small PNG of a whole page, for the review list.
