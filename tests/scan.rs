@@ -1062,6 +1062,17 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
             "scores",
         ]));
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let told = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        told.contains("review.csv") && told.contains("--fix"),
+        "grade says what to do with `?`: {told}"
+    );
+    // The review row shows the values the decision used, and its bounds.
+    assert!(
+        row(doubtful_q)["read"].contains("this sheet's marks"),
+        "{:?}",
+        row(doubtful_q)
+    );
 
     // The proctor decides: the doubtful one was the truth, the double mark a blank.
     let mut text = fs::read_to_string(out.join("review.csv")).unwrap();

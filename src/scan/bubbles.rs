@@ -165,6 +165,33 @@ impl SheetLevel {
     }
 }
 
+impl SheetLevel {
+    /// The darkness (less the label's) from which a bubble is marked, and
+    /// below which one without ink is only faint.
+    pub fn bounds(self) -> (f64, f64) {
+        match self.mark {
+            Some(level) => (
+                (SHARE_MARKED * level).max(FILL_LIGHT_MIN),
+                (SHARE_FAINT * level).clamp(FILL_EMPTY, FILL_ERASED),
+            ),
+            None => (FILL_MARKED, FILL_ERASED),
+        }
+    }
+
+    /// The rule the decisions used, for the review list: `marked ≥ 0.12
+    /// (this sheet's marks 0.21) or ink ≥ 0.12; empty < 0.07; faint < 0.07`.
+    pub fn rule(self) -> String {
+        let (marked, faint) = self.bounds();
+        let whose = match self.mark {
+            Some(level) => format!(" (this sheet's marks {level:.2})"),
+            None => " (no marks on this sheet to compare with)".into(),
+        };
+        format!(
+            "darkness/ink less the printed letter; marked ≥ {marked:.2}{whose} or ink ≥ {INK_MARKED:.2}; empty < {FILL_EMPTY:.2} and ink < {INK_EMPTY:.2}; faint < {faint:.2}"
+        )
+    }
+}
+
 /// Decides a bubble, given what an empty bubble with the same printed label
 /// measures on this page (the label inside the ring is not ink) and how
 /// dark this sheet's marks are.
@@ -177,13 +204,7 @@ pub fn decide(m: Measure, empty: Measure, sheet: SheetLevel) -> Mark {
     if fill < FILL_EMPTY && ink < INK_EMPTY {
         return Mark::Empty;
     }
-    let (marked, faint) = match sheet.mark {
-        Some(level) => (
-            (SHARE_MARKED * level).max(FILL_LIGHT_MIN),
-            (SHARE_FAINT * level).clamp(FILL_EMPTY, FILL_ERASED),
-        ),
-        None => (FILL_MARKED, FILL_ERASED),
-    };
+    let (marked, faint) = sheet.bounds();
     if fill >= marked {
         Mark::Marked
     } else if fill < faint && ink < INK_EMPTY {

@@ -81,20 +81,26 @@ impl Index {
 pub struct QuestionRead {
     pub number: u32,
     pub reading: Reading,
-    /// Each bubble's code and measure, for the review list and the log.
+    /// Each bubble's code and measure less its printed letter's: what the
+    /// decision used, for the review list.
     pub measures: Vec<(String, Measure)>,
+    /// The bounds the decision used on this sheet.
+    pub rule: String,
     /// A PNG of the question's row, when a person should look at it.
     pub crop: Option<Vec<u8>>,
 }
 
 impl QuestionRead {
-    /// `A 0.91/0.98  B 0.03/0.00 …`: fill and ink share of every bubble.
+    /// `A 0.91/0.98  B 0.03/0.00 … (rule)`: fill and ink share of every
+    /// bubble as the decision used them, and the bounds it used.
     pub fn detail(&self) -> String {
-        self.measures
+        let values = self
+            .measures
             .iter()
-            .map(|(c, m)| format!("{c} {:.2}/{:.2}", m.fill, m.ink))
+            .map(|(c, m)| format!("{c} {:.2}/{:.2}", m.fill.max(0.0), m.ink.max(0.0)))
             .collect::<Vec<_>>()
-            .join("  ")
+            .join("  ");
+        format!("{values} ({})", self.rule)
     }
 }
 
@@ -296,6 +302,7 @@ fn read_bubbles(
             .map(|(b, m)| m.fill - levels[b.label.as_str()].fill)
             .collect::<Vec<_>>(),
     );
+    let rule = sheet_level.rule();
     let mut out: Vec<QuestionRead> = Vec::new();
     for (&(i, j), offset) in rows.iter().zip(&offsets) {
         let number = page.bubbles[i].question;
@@ -357,8 +364,16 @@ fn read_bubbles(
             measures: row
                 .iter()
                 .zip(&measures[i..j])
-                .map(|(b, m)| (b.option.clone(), *m))
+                .map(|(b, m)| {
+                    let empty = levels[b.label.as_str()];
+                    let used = Measure {
+                        fill: m.fill - empty.fill,
+                        ink: m.ink - empty.ink,
+                    };
+                    (b.option.clone(), used)
+                })
                 .collect(),
+            rule: rule.clone(),
             crop,
         });
     }
