@@ -939,6 +939,98 @@ fn a_slipped_band_is_found_again_or_sent_to_review_and_a_drum_streak_never_reads
     }
 }
 
+/// A worn copier's grey speckle: `dots` specks (0.2–0.6 mm, grey 60–160)
+/// and grainy grey scattered over the square `(x, y, side)` mm.
+fn speckle(img: &mut GrayImage, dpi: u32, (x, y, side): (f64, f64, f64), dots: usize) {
+    let s = f64::from(dpi) / 25.4;
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..dots {
+        let (cx, cy) = ((x + next() * side) * s, (y + next() * side) * s);
+        let r = (0.2 + 0.4 * next()) * s;
+        let shade = (60.0 + 100.0 * next()) as u8;
+        ink(img, (cx, cy), r, shade, |dx, dy| dx.hypot(dy) <= r);
+    }
+    let (x0, y0, n) = ((x * s) as u32, (y * s) as u32, (side * s) as u32);
+    for py in y0..(y0 + n).min(img.height()) {
+        for px in x0..(x0 + n).min(img.width()) {
+            if next() < 0.15 {
+                let p = img.get_pixel_mut(px, py);
+                p.0[0] = (f64::from(p.0[0]) * (0.55 + 0.3 * next())) as u8;
+            }
+        }
+    }
+}
+
+#[test]
+fn corner_marks_are_found_through_speckle_and_a_streak_and_a_lost_one_is_placed_from_the_other_three()
+ {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    for (i, paper) in [0usize, 1, 2].into_iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper,
+            dpi: 200,
+            degrade: Degrade {
+                degrees: if i == 1 { -1.0 } else { 0.8 },
+                noise: 5.0,
+                ..Degrade::default()
+            },
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[paper], i as u32 + 5);
+        fill(&mut img, 200, &page, &truth, |q| {
+            [Style::Pen, Style::Cross][q as usize % 2]
+        });
+        let m = page.marks;
+        match i {
+            // Grey speckle all over and around the top-left mark.
+            0 => speckle(&mut img, 200, (m[0].x - 5.0, m[0].y - 5.0, 16.0), 220),
+            // The bottom-right mark lost (torn off, covered).
+            1 => {
+                let px = 200.0 / 25.4;
+                let r = m[3];
+                for y in ((r.y - 1.0) * px) as u32..((r.y + r.h + 1.0) * px) as u32 {
+                    for x in ((r.x - 1.0) * px) as u32..((r.x + r.w + 1.0) * px) as u32 {
+                        img.put_pixel(x, y, Luma([248]));
+                    }
+                }
+            }
+            // A drum streak down through the top-right mark.
+            _ => streak(&mut img, 200, m[1].x + m[1].w / 2.0, 0.8),
+        }
+        let path = dir.path().join(format!("corner-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let sheets = read_sheets(&dir.path().join("out"));
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        assert_read(
+            &sheets,
+            &exam.papers[*paper],
+            truth,
+            &format!("corner case {i}"),
+        );
+    }
+    let log = fs::read_to_string(dir.path().join("out/scan-log.csv")).unwrap();
+    assert!(
+        log.lines().any(|l| l.contains("corner-1.png")
+            && l.contains("corner mark bottom right not found: placed from the other three")),
+        "{log}"
+    );
+}
+
 #[test]
 fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_back() {
     let (exam, _) = exams();

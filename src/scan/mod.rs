@@ -114,6 +114,9 @@ pub enum Outcome {
         page: u32,
         upside_down: bool,
         questions: Vec<QuestionRead>,
+        /// How the page was found when that is worth knowing (a corner
+        /// placed from the other three), for the log.
+        notes: Vec<String>,
     },
     /// The page could not be read as a sheet: why, and a small picture of it.
     Failed {
@@ -221,20 +224,44 @@ fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
             Some(id.paper),
         );
     };
+    let (questions, rings_found) = read_bubbles(img, &frame, page, info);
+    let mut notes = Vec::new();
+    if let Some(corner) = frame.placed {
+        // A placed corner is only trusted when the printed rings are where
+        // it puts them.
+        if rings_found < PLACED_CONFIRMED {
+            return fail(
+                format!(
+                    "corner mark not found: {corner}; placed from the other three, but only {:.0} % of the printed rings are where that puts them",
+                    100.0 * rings_found
+                ),
+                Some(id.paper),
+            );
+        }
+        notes.push(format!(
+            "corner mark {corner} not found: placed from the other three, confirmed by {:.0} % of the printed rings",
+            100.0 * rings_found
+        ));
+    }
     Outcome::Sheet {
         paper: id.paper.clone(),
         page: id.page,
         upside_down: frame.upside_down,
-        questions: read_bubbles(img, &frame, page, info),
+        questions,
+        notes,
     }
 }
+
+/// Share of question rows whose printed rings must be found for a corner
+/// placed from the other three to be trusted.
+const PLACED_CONFIRMED: f64 = 0.9;
 
 fn read_bubbles(
     img: &GrayImage,
     frame: &marks::Frame,
     page: &SheetPage,
     info: &PaperInfo,
-) -> Vec<QuestionRead> {
+) -> (Vec<QuestionRead>, f64) {
     // Each question's rings are looked for near where the map puts them
     // (its bubbles move together); `None` where they were not found.
     let rows = question_rows(page);
@@ -377,7 +404,8 @@ fn read_bubbles(
             crop,
         });
     }
-    out
+    let found = offsets.iter().filter(|o| o.is_some()).count();
+    (out, found as f64 / offsets.len().max(1) as f64)
 }
 
 /// The bubbles of each question, as index ranges into the page's bubbles
