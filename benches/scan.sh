@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1200}
 cargo build --release --quiet
-bin=$PWD/target/release/certexam
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/certexam
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo bench --quiet --bench scan_pages -- "$work/pages" >/dev/null

@@ -168,6 +168,12 @@ enum Style {
     Erased,
     /// Neither marked nor clean: a half-hearted grey fill.
     Doubtful,
+    /// A hurried pencil fill: strokes of grey `grey` (of 255) covering
+    /// `cover` of the bubble's inside, with gaps between them.
+    Light {
+        grey: u8,
+        cover: f64,
+    },
 }
 
 /// Multiplies the pixels where `inside` holds by `shade`/255: ink darkens
@@ -210,6 +216,14 @@ fn mark(img: &mut GrayImage, dpi: u32, cx: f64, cy: f64, r: f64, style: Style) {
         Style::LightPencil => ink(img, c, r, 150, |x, y| x.hypot(y) <= 0.9 * r),
         Style::Erased => ink(img, c, r, 226, |x, y| x.hypot(y) <= 0.9 * r),
         Style::Doubtful => ink(img, c, r, 190, |x, y| x.hypot(y) <= 0.9 * r),
+        Style::Light { grey, cover } => {
+            // Strokes about 0.5 mm apart, slanted as a hand makes them.
+            let period = 0.5 * s;
+            ink(img, c, r, grey, |x, y| {
+                let along = (y + 0.3 * x).rem_euclid(period) / period;
+                x.hypot(y) <= r && along < cover
+            })
+        }
         Style::Tick => ink(img, c, r, 30, |x, y| {
             near_segment(x, y, (-0.55 * r, 0.0), (-0.15 * r, 0.5 * r), stroke)
                 || near_segment(x, y, (-0.15 * r, 0.5 * r), (0.6 * r, -0.6 * r), stroke)
@@ -287,6 +301,9 @@ struct Degrade {
     /// Quarter turns clockwise at the end: a sheet fed into the scanner
     /// sideways gives a landscape image.
     quarter_turns: u8,
+    /// The scanner's background removal: a gamma curve that keeps black
+    /// and white and lightens the greys in between (pencil 110 → 165).
+    lighten: bool,
 }
 
 /// Applies a degradation: geometric first (the paper moves), then blur
@@ -354,6 +371,12 @@ fn degrade(img: &GrayImage, d: Degrade) -> GrayImage {
             let (u1, u2) = (next().max(1e-12), next());
             let g = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
             p.0[0] = (f64::from(p.0[0]) + g * d.noise).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    if d.lighten {
+        let gamma = (165.0f64 / 255.0).ln() / (110.0f64 / 255.0).ln();
+        for p in out.pixels_mut() {
+            p.0[0] = (255.0 * (f64::from(p.0[0]) / 255.0).powf(gamma)).round() as u8;
         }
     }
     match d.quarter_turns % 4 {
@@ -643,6 +666,385 @@ fn ticks_crosses_and_pencil_survive_rotation_sideways_upside_down_scale_noise_bl
     );
 }
 
+/// Checks a sheet read without a person: every cell is the truth or `?`,
+/// and every `?` is a `decide` row of review.csv. Returns how many
+/// questions went to `decide`.
+fn assert_true_or_decide(
+    sheets: &BTreeMap<String, (String, Vec<String>)>,
+    review: &[BTreeMap<String, String>],
+    paper: &Paper,
+    truth: &BTreeMap<u32, String>,
+    what: &str,
+) -> usize {
+    let answers = &sheets[&paper.paper_id].1;
+    let mut decide = 0;
+    for (q, want) in truth {
+        let got = &answers[*q as usize - 1];
+        if got == "?" {
+            assert!(
+                review.iter().any(|r| r["paper"] == paper.paper_id
+                    && r["question"] == q.to_string()
+                    && r["status"] == "decide"),
+                "{what}: question {q} is `?` without a decide row"
+            );
+            decide += 1;
+        } else {
+            assert_eq!(got, want, "{what}: question {q} read wrong, silently");
+        }
+    }
+    decide
+}
+
+#[test]
+fn light_hurried_pencil_fills_are_read_on_clean_and_lightened_scans_and_never_silently_lost() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let covers = [0.5, 0.6, 0.7];
+    // (paper, dpi, degradation, pencil greys a candidate's strokes cycle through)
+    let cases: [(usize, u32, Degrade, &[u8]); 5] = [
+        (0, 300, Degrade::default(), &[110]),
+        (
+            1,
+            200,
+            Degrade {
+                lighten: true,
+                ..Degrade::default()
+            },
+            &[110],
+        ),
+        (
+            2,
+            300,
+            Degrade {
+                lighten: true,
+                degrees: 1.0,
+                noise: 4.0,
+                ..Degrade::default()
+            },
+            &[110, 100],
+        ),
+        (
+            3,
+            200,
+            Degrade {
+                noise: 4.0,
+                degrees: -1.0,
+                ..Degrade::default()
+            },
+            &[110, 130, 150],
+        ),
+        (
+            4,
+            200,
+            Degrade {
+                lighten: true,
+                ..Degrade::default()
+            },
+            &[110, 130, 150],
+        ),
+    ];
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    for (i, (paper, dpi, d, greys)) in cases.iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper: *paper,
+            dpi: *dpi,
+            degrade: *d,
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[*paper], i as u32 + 3);
+        fill(&mut img, *dpi, &page, &truth, |q| Style::Light {
+            grey: greys[q as usize % greys.len()],
+            cover: covers[q as usize / greys.len() % covers.len()],
+        });
+        let path = dir.path().join(format!("light-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((*paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    let out = dir.path().join("out");
+    let sheets = read_sheets(&out);
+    let review = read_review(&out);
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        let p = &exam.papers[*paper];
+        let what = format!("light case {i} {:?}", cases[i].2);
+        let decide = assert_true_or_decide(&sheets, &review, p, truth, &what);
+        // Pencil grey, half the bubble or more: read, clean or lightened.
+        if cases[i].3 == [110] || cases[i].3 == [110, 100] {
+            assert_eq!(decide, 0, "{what}: {review:?}\n{}", r.stdout);
+        }
+        assert!(
+            review
+                .iter()
+                .all(|r| r["paper"] != p.paper_id || r["status"] != "check"),
+            "{what}: a light answer left as a `check` row: {review:?}"
+        );
+    }
+}
+
+/// A feeder slip: the band of the page between `top` and `bottom` mm is
+/// shifted by (`dx`, `dy`) mm, marks and print together.
+fn shift_band(
+    img: &GrayImage,
+    dpi: u32,
+    (top, bottom): (f64, f64),
+    (dx, dy): (f64, f64),
+) -> GrayImage {
+    let s = f64::from(dpi) / 25.4;
+    let (y0, y1) = ((top * s) as u32, (bottom * s) as u32);
+    let (sx, sy) = ((dx * s).round() as i64, (dy * s).round() as i64);
+    let mut out = img.clone();
+    for y in y0..y1.min(img.height()) {
+        for x in 0..img.width() {
+            let (fx, fy) = (i64::from(x) - sx, i64::from(y) - sy);
+            let g = if fx < 0
+                || fy < 0
+                || fx >= i64::from(img.width())
+                || fy >= i64::from(img.height())
+            {
+                250
+            } else {
+                img.get_pixel(fx as u32, fy as u32).0[0]
+            };
+            out.put_pixel(x, y, Luma([g]));
+        }
+    }
+    out
+}
+
+/// A drum streak: a dark line `width` mm wide down the whole page at `x` mm.
+fn streak(img: &mut GrayImage, dpi: u32, x: f64, width: f64) {
+    let s = f64::from(dpi) / 25.4;
+    let (x0, x1) = (
+        ((x - width / 2.0) * s) as u32,
+        ((x + width / 2.0) * s) as u32,
+    );
+    for y in 0..img.height() {
+        for x in x0..=x1 {
+            let p = img.get_pixel_mut(x, y);
+            p.0[0] = (u32::from(p.0[0]) * 70 / 255) as u8;
+        }
+    }
+}
+
+#[test]
+fn a_slipped_band_is_found_again_or_sent_to_review_and_a_drum_streak_never_reads_as_a_mark() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    let mut bands = Vec::new();
+    let mut streaks = Vec::new();
+    // (paper, band shift in mm, streak)
+    let cases = [
+        (9, (1.0, -0.8), false),
+        (10, (3.0, 0.0), false),
+        (11, (0.0, 0.0), true),
+    ];
+    for (i, (paper, shift, with_streak)) in cases.iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper: *paper,
+            dpi: 200,
+            degrade: Degrade {
+                degrees: 0.7,
+                noise: 4.0,
+                ..Degrade::default()
+            },
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[*paper], i as u32 + 1);
+        fill(&mut img, 200, &page, &truth, |q| {
+            [Style::Pen, Style::Tick, Style::LightPencil][q as usize % 3]
+        });
+        // The first block row of questions slips.
+        let (first, fifth) = (bubble(&page, 1, "A"), bubble(&page, 5, "A"));
+        let band = (first.1 - 3.25, fifth.1 + 3.25);
+        if *shift != (0.0, 0.0) {
+            img = shift_band(&img, 200, band, *shift);
+        }
+        let mut in_band: Vec<u32> = page
+            .bubbles
+            .iter()
+            .filter(|b| b.cy > band.0 && b.cy < band.1)
+            .map(|b| b.question)
+            .collect();
+        in_band.dedup();
+        bands.push(in_band);
+        // A streak down the column of option B of question 1.
+        let mut crossed: Vec<(u32, String)> = if *with_streak {
+            let x = bubble(&page, 1, "B").0;
+            streak(&mut img, 200, x, 0.6);
+            page.bubbles
+                .iter()
+                .filter(|b| (b.cx - x).abs() < 0.1)
+                .map(|b| (b.question, b.option.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        crossed.dedup();
+        assert!(crossed.is_empty() || crossed.len() >= 4, "{crossed:?}");
+        streaks.push(crossed);
+        let path = dir.path().join(format!("slip-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((*paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let out = dir.path().join("out");
+    let sheets = read_sheets(&out);
+    let review = read_review(&out);
+    let row = |paper: &str, q: u32| {
+        review
+            .iter()
+            .find(|r| r["paper"] == paper && r["question"] == q.to_string())
+            .unwrap_or_else(|| panic!("question {q} of {paper} not in review.csv: {review:?}"))
+    };
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        let p = &exam.papers[*paper];
+        let what = format!("slip case {i}");
+        let decide = assert_true_or_decide(&sheets, &review, p, truth, &what);
+        match i {
+            // 1 mm is within the search: the rings are found and read.
+            0 => assert_eq!(decide, 0, "{what}: {review:?}"),
+            // 3 mm is not: every question of the band goes to review, saying why.
+            1 => {
+                for q in &bands[i] {
+                    assert_eq!(row(&p.paper_id, *q)["status"], "decide");
+                    assert!(
+                        row(&p.paper_id, *q)["problem"]
+                            .contains("printed rings of this question were not found"),
+                        "{:?}",
+                        row(&p.paper_id, *q)
+                    );
+                }
+                assert_eq!(decide, bands[i].len(), "{what}: only the band: {review:?}");
+            }
+            _ => {
+                for (q, option) in &streaks[i] {
+                    assert_eq!(row(&p.paper_id, *q)["status"], "decide");
+                    assert!(
+                        row(&p.paper_id, *q)["problem"]
+                            .contains(&format!("a line runs through bubble {option}")),
+                        "{:?}",
+                        row(&p.paper_id, *q)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A worn copier's grey speckle: `dots` specks (0.2–0.6 mm, grey 60–160)
+/// and grainy grey scattered over the square `(x, y, side)` mm.
+fn speckle(img: &mut GrayImage, dpi: u32, (x, y, side): (f64, f64, f64), dots: usize) {
+    let s = f64::from(dpi) / 25.4;
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..dots {
+        let (cx, cy) = ((x + next() * side) * s, (y + next() * side) * s);
+        let r = (0.2 + 0.4 * next()) * s;
+        let shade = (60.0 + 100.0 * next()) as u8;
+        ink(img, (cx, cy), r, shade, |dx, dy| dx.hypot(dy) <= r);
+    }
+    let (x0, y0, n) = ((x * s) as u32, (y * s) as u32, (side * s) as u32);
+    for py in y0..(y0 + n).min(img.height()) {
+        for px in x0..(x0 + n).min(img.width()) {
+            if next() < 0.15 {
+                let p = img.get_pixel_mut(px, py);
+                p.0[0] = (f64::from(p.0[0]) * (0.55 + 0.3 * next())) as u8;
+            }
+        }
+    }
+}
+
+#[test]
+fn corner_marks_and_qr_are_read_through_speckle_and_streaks_and_a_lost_corner_is_placed_from_the_other_three()
+ {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    for (i, paper) in [0usize, 1, 2, 3].into_iter().enumerate() {
+        let s = Scan {
+            exam,
+            paper,
+            dpi: 200,
+            degrade: Degrade {
+                degrees: if i == 1 { -1.0 } else { 0.8 },
+                noise: 5.0,
+                ..Degrade::default()
+            },
+        };
+        let (mut img, page) = s.page();
+        let truth = true_answers(&exam.papers[paper], i as u32 + 5);
+        fill(&mut img, 200, &page, &truth, |q| {
+            [Style::Pen, Style::Cross][q as usize % 2]
+        });
+        let m = page.marks;
+        match i {
+            // Grey speckle all over and around the top-left mark.
+            0 => speckle(&mut img, 200, (m[0].x - 5.0, m[0].y - 5.0, 16.0), 220),
+            // The bottom-right mark lost (torn off, covered).
+            1 => {
+                let px = 200.0 / 25.4;
+                let r = m[3];
+                for y in ((r.y - 1.0) * px) as u32..((r.y + r.h + 1.0) * px) as u32 {
+                    for x in ((r.x - 1.0) * px) as u32..((r.x + r.w + 1.0) * px) as u32 {
+                        img.put_pixel(x, y, Luma([248]));
+                    }
+                }
+            }
+            // A drum streak down through the top-right mark.
+            2 => streak(&mut img, 200, m[1].x + m[1].w / 2.0, 0.8),
+            // A streak down through the middle of the QR code (two wide
+            // ones through its finder patterns still lose the page).
+            _ => streak(&mut img, 200, page.qr.x + page.qr.w / 2.0, 0.8),
+        }
+        let path = dir.path().join(format!("corner-{i}.png"));
+        s.write(&img, &path);
+        files.push(path);
+        truths.push((paper, truth));
+    }
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    let sheets = read_sheets(&dir.path().join("out"));
+    let review = read_review(&dir.path().join("out"));
+    assert!(
+        review.iter().all(|r| !r["question"].is_empty()),
+        "every page read: {review:?}\n{}",
+        r.stdout
+    );
+    for (i, (paper, truth)) in truths.iter().enumerate() {
+        let what = format!("corner case {i}");
+        if i < 3 {
+            assert_read(&sheets, &exam.papers[*paper], truth, &what);
+        } else {
+            // The QR streak also runs through bubbles: those are decided.
+            assert_true_or_decide(&sheets, &review, &exam.papers[*paper], truth, &what);
+        }
+    }
+    let log = fs::read_to_string(dir.path().join("out/scan-log.csv")).unwrap();
+    assert!(
+        log.lines().any(|l| l.contains("corner-1.png")
+            && l.contains("corner mark bottom right not found: placed from the other three")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("corner-3.png") && l.contains(",read,")),
+        "{log}"
+    );
+}
+
 #[test]
 fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_back() {
     let (exam, _) = exams();
@@ -669,15 +1071,23 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
             .filter(move |q| q.kind == kind)
             .map(|q| q.number)
     };
-    // An erased mark next to a blank answer: read as blank and flagged.
+    // An erased mark with no other mark: a light answer or an erased one,
+    // so a person decides (never a silent blank).
     let blank_q = single(QuestionType::Single)
         .find(|q| truth[q].is_empty())
         .unwrap();
     let (x, y, r) = bubble(&page, blank_q, "B");
     mark(&mut img, 200, x, y, r, Style::Erased);
+    // An erased mark beside a pen mark: a changed answer, read and flagged.
+    let changed_q = single(QuestionType::Single)
+        .find(|q| !truth[q].is_empty() && *q != blank_q)
+        .unwrap();
+    let erased = if truth[&changed_q] == "A" { "B" } else { "A" };
+    let (x, y, r) = bubble(&page, changed_q, erased);
+    mark(&mut img, 200, x, y, r, Style::Erased);
     // A doubtful fill on a single-choice question.
     let doubtful_q = single(QuestionType::Single)
-        .find(|q| !truth[q].is_empty() && *q != blank_q)
+        .find(|q| !truth[q].is_empty() && *q != blank_q && *q != changed_q)
         .unwrap();
     let other = if truth[&doubtful_q] == "A" { "B" } else { "A" };
     let (x, y, r) = bubble(&page, doubtful_q, other);
@@ -695,7 +1105,7 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
     let r = scan(dir.path(), exam, "out", std::slice::from_ref(&path), &[]);
     assert_eq!(r.code, 1, "something to decide: {}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("2 question(s) to decide, 1 to check"),
+        r.stdout.contains("3 question(s) to decide, 1 to check"),
         "{}",
         r.stdout
     );
@@ -704,9 +1114,10 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
     let answers = &sheets[&p.paper_id].1;
     assert_eq!(answers[doubtful_q as usize - 1], "?");
     assert_eq!(answers[double_q as usize - 1], "?");
-    assert_eq!(answers[blank_q as usize - 1], "");
+    assert_eq!(answers[blank_q as usize - 1], "?");
+    assert_eq!(answers[changed_q as usize - 1], truth[&changed_q]);
     for (q, want) in &truth {
-        if *q != doubtful_q && *q != double_q {
+        if ![doubtful_q, double_q, blank_q].contains(q) {
             assert_eq!(&answers[*q as usize - 1], want, "question {q}");
         }
     }
@@ -725,13 +1136,19 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         "{:?}",
         row(double_q)
     );
-    assert_eq!(row(blank_q)["status"], "check");
+    assert_eq!(row(blank_q)["status"], "decide");
     assert!(
-        row(blank_q)["problem"].contains("faint mark in B"),
+        row(blank_q)["problem"].contains("faint mark in B and no other mark"),
         "{:?}",
         row(blank_q)
     );
-    for q in [doubtful_q, double_q, blank_q] {
+    assert_eq!(row(changed_q)["status"], "check");
+    assert!(
+        row(changed_q)["problem"].contains(&format!("faint mark in {erased} read as not marked")),
+        "{:?}",
+        row(changed_q)
+    );
+    for q in [doubtful_q, double_q, blank_q, changed_q] {
         let crop = out.join(&row(q)["crop"]);
         let img = image::open(&crop).unwrap_or_else(|e| panic!("{}: {e}", crop.display()));
         assert!(img.width() > img.height(), "a crop of the question's row");
@@ -751,6 +1168,17 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
             "scores",
         ]));
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let told = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        told.contains("review.csv") && told.contains("--fix"),
+        "grade says what to do with `?`: {told}"
+    );
+    // The review row shows the values the decision used, and its bounds.
+    assert!(
+        row(doubtful_q)["read"].contains("this sheet's marks"),
+        "{:?}",
+        row(doubtful_q)
+    );
 
     // The proctor decides: the doubtful one was the truth, the double mark a blank.
     let mut text = fs::read_to_string(out.join("review.csv")).unwrap();
@@ -770,6 +1198,7 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         .collect();
     decide(&mut text, doubtful_q, &full_width);
     decide(&mut text, double_q, "-");
+    decide(&mut text, blank_q, "-");
     let (gbk, _, lossy) = encoding_rs::GB18030.encode(text.trim_start_matches('\u{feff}'));
     assert!(!lossy && std::str::from_utf8(&gbk).is_err());
     fs::write(dir.path().join("decided.csv"), &gbk).unwrap();
@@ -781,21 +1210,23 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         &["--fix", "decided.csv"],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("2 decision(s) applied"), "{}", r.stdout);
+    assert!(r.stdout.contains("3 decision(s) applied"), "{}", r.stdout);
     truth.insert(double_q, String::new());
     assert_read(&read_sheets(&out), p, &truth, "after --fix");
     let decided: Vec<_> = read_review(&out)
         .into_iter()
         .filter(|r| r["status"] == "decided")
         .collect();
-    assert_eq!(decided.len(), 2);
+    assert_eq!(decided.len(), 3);
 
     // A decision that cannot be an answer is refused, naming the line.
-    let bad = text.replace(
-        &format!(",{double_q},decide,"),
-        &format!(",{double_q},decide,X"),
-    );
-    let bad = bad.replacen(",-\n", ",Z\n", 1);
+    let bad: String = text
+        .lines()
+        .map(|l| match l.strip_suffix('-') {
+            Some(rest) if l.contains(&format!(",{double_q},decide,")) => format!("{rest}X\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
     fs::write(dir.path().join("bad.csv"), bad).unwrap();
     let r = scan(
         dir.path(),

@@ -409,6 +409,11 @@ pub enum BadAnswer {
         crate::spreadsheet::excerpt(typed)
     )]
     NotTrueFalse { typed: String },
+    /// `certexam scan` writes `?` where a person must decide.
+    #[error(
+        "`?` is an answer the scanner left for a person: decide it in the `decision` column of the scan's review.csv, run `certexam scan … --fix review.csv` again and grade the new sheets.csv"
+    )]
+    Undecided,
 }
 
 /// Answers that mean "true" (after upper-casing): the first bubble on the
@@ -433,6 +438,9 @@ pub fn normalize(typed: &str, kind: QuestionType, options: usize) -> Result<Answ
     let text = folded.trim();
     if text.is_empty() || text == "-" {
         return Ok(Answer::Blank);
+    }
+    if text == crate::scan::review::UNDECIDED {
+        return Err(BadAnswer::Undecided);
     }
     if kind == QuestionType::TrueFalse {
         let word: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -561,6 +569,13 @@ mod tests {
             norm("A?", Multiple),
             "error: `A?` is not an answer: use option letters like `B` or `AC`"
         );
+        for kind in [Single, TrueFalse] {
+            assert!(
+                norm("?", kind).contains("review.csv") && norm("?", kind).contains("--fix"),
+                "{}",
+                norm("?", kind)
+            );
+        }
         assert_eq!(
             norm("对", Single),
             "error: `对` is not an answer: use option letters like `B` or `AC`"

@@ -5,6 +5,15 @@
 //! also a light pencil one) and the share of clearly dark pixels (a tick or
 //! a cross covers only part of the bubble but is as dark as a pen).
 //! What is in between is never guessed: it is [`Mark::Unsure`].
+//!
+//! Fixed numbers alone fail a pale writer or a scanner's background
+//! removal (pencil grey 110 lightened to about 165): a half-covered light
+//! fill then measures like an erased mark. So each page's bubbles are also
+//! split into its own "empty" and "marked" groups ([`SheetLevel`], Otsu's
+//! split over their fills), and a bubble between the fixed bounds is
+//! judged against the marks of its own sheet. The fixed bounds stay as a
+//! safety net: above [`FILL_MARKED`] is always a mark, below
+//! [`FILL_EMPTY`] always empty.
 
 use image::GrayImage;
 
@@ -27,8 +36,19 @@ pub const INK_MARKED: f64 = 0.12;
 pub const FILL_EMPTY: f64 = 0.07;
 pub const INK_EMPTY: f64 = 0.04;
 /// A faint, even smudge below this darkness with hardly any ink is an erased
-/// mark: read as empty, but flagged.
+/// mark: read as empty, but flagged. Used when the sheet has no marks of
+/// its own to compare with.
 pub const FILL_ERASED: f64 = 0.22;
+/// Never a mark by the sheet's own level alone: below this a fill is at
+/// most faint, however pale the writer (an erased pen mark measures about
+/// 0.12 on a clean scan).
+pub const FILL_LIGHT_MIN: f64 = 0.12;
+/// A bubble at least this share of its sheet's typical mark is marked…
+pub const SHARE_MARKED: f64 = 0.55;
+/// …and below this share (with hardly any ink) only faint.
+pub const SHARE_FAINT: f64 = 0.3;
+/// The sheet's groups must be this far apart (in fill) to be trusted.
+const GROUPS_APART: f64 = 0.1;
 
 /// How dark a bubble is.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -102,16 +122,92 @@ pub fn measure(img: &GrayImage, map: &Homography, black: f64, cx: f64, cy: f64, 
     }
 }
 
+/// How dark the marks of one sheet are: the typical fill (above the empty
+/// level of its label) of the bubbles in the sheet's "marked" group.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SheetLevel {
+    /// `None` when the sheet's fills do not fall into two groups (a blank
+    /// sheet, or nothing but ticks): then only the fixed bounds decide.
+    pub mark: Option<f64>,
+}
+
+impl SheetLevel {
+    /// Splits the fills (each already less its label's empty level) into
+    /// two groups with Otsu's criterion and takes the median of the upper
+    /// one, if the groups are clearly apart.
+    pub fn of(fills: &[f64]) -> Self {
+        let mut f: Vec<f64> = fills.iter().map(|v| v.max(0.0)).collect();
+        f.sort_by(f64::total_cmp);
+        let n = f.len();
+        if n < 2 {
+            return Self::default();
+        }
+        let total: f64 = f.iter().sum();
+        let (mut best, mut split, mut below) = (0.0, 0, 0.0);
+        for k in 1..n {
+            below += f[k - 1];
+            let (w0, w1) = (k as f64, (n - k) as f64);
+            let (m0, m1) = (below / w0, (total - below) / w1);
+            let between = w0 * w1 * (m1 - m0).powi(2);
+            if between > best {
+                (best, split) = (between, k);
+            }
+        }
+        if split == 0 {
+            return Self::default();
+        }
+        let (lower, upper) = f.split_at(split);
+        let (lo, hi) = (lower[lower.len() / 2], upper[upper.len() / 2]);
+        if hi - lo < GROUPS_APART || lo >= FILL_EMPTY {
+            return Self::default();
+        }
+        Self { mark: Some(hi) }
+    }
+}
+
+impl SheetLevel {
+    /// The darkness (less the label's) from which a bubble is marked, and
+    /// below which one without ink is only faint.
+    pub fn bounds(self) -> (f64, f64) {
+        match self.mark {
+            Some(level) => (
+                (SHARE_MARKED * level).max(FILL_LIGHT_MIN),
+                (SHARE_FAINT * level).clamp(FILL_EMPTY, FILL_ERASED),
+            ),
+            None => (FILL_MARKED, FILL_ERASED),
+        }
+    }
+
+    /// The rule the decisions used, for the review list: `marked ≥ 0.12
+    /// (this sheet's marks 0.21) or ink ≥ 0.12; empty < 0.07; faint < 0.07`.
+    pub fn rule(self) -> String {
+        let (marked, faint) = self.bounds();
+        let whose = match self.mark {
+            Some(level) => format!(" (this sheet's marks {level:.2})"),
+            None => " (no marks on this sheet to compare with)".into(),
+        };
+        format!(
+            "darkness/ink less the printed letter; marked ≥ {marked:.2}{whose} or ink ≥ {INK_MARKED:.2}; empty < {FILL_EMPTY:.2} and ink < {INK_EMPTY:.2}; faint < {faint:.2}"
+        )
+    }
+}
+
 /// Decides a bubble, given what an empty bubble with the same printed label
-/// measures on this page (the label inside the ring is not ink).
-pub fn decide(m: Measure, empty: Measure) -> Mark {
+/// measures on this page (the label inside the ring is not ink) and how
+/// dark this sheet's marks are.
+pub fn decide(m: Measure, empty: Measure, sheet: SheetLevel) -> Mark {
     let fill = m.fill - empty.fill;
     let ink = m.ink - empty.ink;
     if fill >= FILL_MARKED || ink >= INK_MARKED {
+        return Mark::Marked;
+    }
+    if fill < FILL_EMPTY && ink < INK_EMPTY {
+        return Mark::Empty;
+    }
+    let (marked, faint) = sheet.bounds();
+    if fill >= marked {
         Mark::Marked
-    } else if fill < FILL_EMPTY && ink < INK_EMPTY {
-        Mark::Empty
-    } else if fill < FILL_ERASED && ink < INK_EMPTY {
+    } else if fill < faint && ink < INK_EMPTY {
         Mark::Faint
     } else {
         Mark::Unsure
@@ -165,20 +261,26 @@ pub fn read_question(single: bool, bubbles: &[(&str, Mark)]) -> Reading {
         .filter(|(_, m)| *m == Mark::Marked)
         .map(|(c, _)| *c)
         .collect();
+    let faint: Vec<String> = bubbles
+        .iter()
+        .filter(|(_, m)| *m == Mark::Faint)
+        .map(|(c, _)| c.to_string())
+        .collect();
+    // A faint mark with no other mark beside it may be the candidate's
+    // only (light) answer: reading it as blank would be a silent guess.
+    if codes.is_empty() && !faint.is_empty() {
+        return Reading::Unsure(format!(
+            "faint mark in {} and no other mark: a light answer or an erased one?",
+            faint.join(", ")
+        ));
+    }
     if single && codes.len() > 1 {
         return Reading::Unsure(format!(
             "{} marks ({codes}) on a question with one answer",
             codes.len()
         ));
     }
-    Reading::Answer {
-        codes,
-        faint: bubbles
-            .iter()
-            .filter(|(_, m)| *m == Mark::Faint)
-            .map(|(c, _)| c.to_string())
-            .collect(),
-    }
+    Reading::Answer { codes, faint }
 }
 
 #[cfg(test)]
@@ -192,13 +294,48 @@ mod tests {
     #[test]
     fn fills_ticks_pencil_erasures_and_doubtful_marks_are_told_apart() {
         let empty = m(0.04, 0.02);
-        assert_eq!(decide(m(0.9, 0.98), empty), Mark::Marked, "pen fill");
-        assert_eq!(decide(m(0.42, 0.0), empty), Mark::Marked, "light pencil");
-        assert_eq!(decide(m(0.22, 0.28), empty), Mark::Marked, "cross");
-        assert_eq!(decide(m(0.05, 0.03), empty), Mark::Empty);
-        assert_eq!(decide(m(0.16, 0.02), empty), Mark::Faint, "erased");
-        assert_eq!(decide(m(0.28, 0.03), empty), Mark::Unsure, "half-hearted");
-        assert_eq!(decide(m(0.15, 0.10), empty), Mark::Unsure, "a short stroke");
+        let none = SheetLevel::default();
+        assert_eq!(decide(m(0.9, 0.98), empty, none), Mark::Marked, "pen fill");
+        assert_eq!(
+            decide(m(0.42, 0.0), empty, none),
+            Mark::Marked,
+            "light pencil"
+        );
+        assert_eq!(decide(m(0.22, 0.28), empty, none), Mark::Marked, "cross");
+        assert_eq!(decide(m(0.05, 0.03), empty, none), Mark::Empty);
+        assert_eq!(decide(m(0.16, 0.02), empty, none), Mark::Faint, "erased");
+        assert_eq!(
+            decide(m(0.28, 0.03), empty, none),
+            Mark::Unsure,
+            "half-hearted"
+        );
+        assert_eq!(
+            decide(m(0.15, 0.10), empty, none),
+            Mark::Unsure,
+            "a short stroke"
+        );
+    }
+
+    #[test]
+    fn a_pale_writers_light_fills_are_marks_on_their_own_sheet_only() {
+        let empty = m(0.04, 0.0);
+        // Half-covered pencil after background removal, among empty bubbles.
+        let mut fills = vec![0.0, 0.01, 0.02, 0.0, 0.01, 0.03, 0.0, 0.02];
+        fills.extend([0.17, 0.21, 0.25, 0.19]);
+        let pale = SheetLevel::of(&fills);
+        assert_eq!(pale.mark, Some(0.21));
+        assert_eq!(decide(m(0.21, 0.0), empty, pale), Mark::Marked);
+        assert_eq!(decide(m(0.10, 0.0), empty, pale), Mark::Empty);
+        assert_eq!(decide(m(0.14, 0.0), empty, pale), Mark::Unsure);
+        // The same light fill on a pen writer's sheet is not taken as a mark.
+        let mut fills = vec![0.0, 0.01, 0.02, 0.0, 0.01, 0.03, 0.0, 0.02];
+        fills.extend([0.86, 0.9, 0.88]);
+        let pen = SheetLevel::of(&fills);
+        assert_eq!(pen.mark, Some(0.88));
+        assert_eq!(decide(m(0.30, 0.0), empty, pen), Mark::Unsure);
+        assert_eq!(decide(m(0.16, 0.0), empty, pen), Mark::Faint);
+        // A blank sheet has no marked group.
+        assert_eq!(SheetLevel::of(&[0.0, 0.01, 0.02, 0.0, 0.03]).mark, None);
     }
 
     #[test]
@@ -226,6 +363,12 @@ mod tests {
                 &[("A", Marked), ("B", Empty), ("C", Marked), ("D", Empty)]
             ),
             Reading::Unsure("2 marks (AC) on a question with one answer".into())
+        );
+        assert_eq!(
+            read_question(true, &[("A", Empty), ("B", Faint), ("C", Empty)]),
+            Reading::Unsure(
+                "faint mark in B and no other mark: a light answer or an erased one?".into()
+            )
         );
         assert_eq!(
             read_question(false, &[("A", Marked), ("B", Faint), ("C", Marked)]),

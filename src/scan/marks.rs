@@ -83,12 +83,18 @@ pub struct Frame {
     pub map: Homography,
     /// Whether the page was read as upside down.
     pub upside_down: bool,
+    /// The corner mark (of the image) that was not found and was placed
+    /// from the other three, to be confirmed by the printed rings.
+    pub placed: Option<&'static str>,
 }
 
 impl Frame {
     /// The same marks read with the page turned the other way round.
     pub fn rotated(&self, page: &SheetPage) -> Option<Frame> {
-        frame(self.found, self.black, page, !self.upside_down)
+        frame(self.found, self.black, page, !self.upside_down).map(|f| Frame {
+            placed: self.placed,
+            ..f
+        })
     }
 }
 
@@ -105,6 +111,7 @@ fn frame(found: [(f64, f64); 4], black: f64, page: &SheetPage, upside_down: bool
         black,
         map: Homography::from_points(&from, &found)?,
         upside_down,
+        placed: None,
     })
 }
 
@@ -119,19 +126,17 @@ pub enum MarkError {
 
 const CORNERS: [&str; 4] = ["top left", "top right", "bottom left", "bottom right"];
 
-/// Finds the four corner marks and the upright mm → pixel map.
+/// Finds the four corner marks and the upright mm → pixel map. Each
+/// corner's window gets its own threshold (a worn copier is greyer on one
+/// side than the other), and a mark is a square of the expected size that
+/// is solid inside and mostly paper around, so grey speckle touching it or
+/// a streak running through it does not hide it. One lost corner is placed
+/// from the other three ([`Frame::placed`]); the caller confirms it.
 pub fn find(img: &GrayImage, page: &SheetPage) -> Result<Frame, MarkError> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     // The page fills the scan roughly; its width gives the scale to look for.
     let ppm = w as f64 / PAGE_WIDTH;
     let win = ((28.0 * ppm) as usize).min(w / 2).min(h / 2);
-    // Only the corners matter here, and they hold both paper and mark.
-    let raw = img.as_raw();
-    let threshold = otsu_of((0..4).flat_map(|i| {
-        let x0 = if i % 2 == 0 { 0 } else { w - win };
-        let y0 = if i < 2 { 0 } else { h - win };
-        (y0..y0 + win).flat_map(move |y| raw[y * w + x0..y * w + x0 + win].iter().copied())
-    }));
     let mut found = [(0.0, 0.0); 4];
     let mut missing = Vec::new();
     let mut black_sum = 0.0;
@@ -142,20 +147,36 @@ pub fn find(img: &GrayImage, page: &SheetPage) -> Result<Frame, MarkError> {
             if i % 2 == 0 { 0.0 } else { w as f64 },
             if i < 2 { 0.0 } else { h as f64 },
         );
-        match best_square(img, x0, y0, win, threshold, MARK_SIZE * ppm, corner) {
+        match best_square(img, x0, y0, win, MARK_SIZE * ppm, corner) {
             Some((cx, cy, mean)) => {
                 found[i] = (cx, cy);
                 black_sum += mean;
             }
-            None => missing.push(*name),
+            None => missing.push((i, *name)),
         }
     }
-    if !missing.is_empty() {
-        return Err(MarkError::Missing(missing));
+    let c = page.marks.map(|m| m.centre());
+    let mut placed = None;
+    match missing.as_slice() {
+        [] => {}
+        // The three found marks fix an affine map, which places the fourth;
+        // perspective in a scan is small enough for the rings' local search.
+        &[(k, name)] => {
+            let others: Vec<usize> = (0..4).filter(|&i| i != k).collect();
+            let [a, b, d] = [others[0], others[1], others[2]];
+            found[k] = affine_place([c[a], c[b], c[d]], [found[a], found[b], found[d]], c[k])
+                .ok_or(MarkError::Shape)?;
+            black_sum = black_sum / 3.0 * 4.0;
+            placed = Some(name);
+        }
+        _ => {
+            return Err(MarkError::Missing(
+                missing.iter().map(|(_, n)| *n).collect(),
+            ));
+        }
     }
     // The marks must make a rectangle of the page's proportions.
     let d = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).hypot(a.1 - b.1);
-    let c = page.marks.map(|m| m.centre());
     let (top, bottom) = (d(found[0], found[1]), d(found[2], found[3]));
     let (left, right) = (d(found[0], found[2]), d(found[1], found[3]));
     let want = (c[1].0 - c[0].0) / (c[2].1 - c[0].1);
@@ -164,7 +185,33 @@ pub fn find(img: &GrayImage, page: &SheetPage) -> Result<Frame, MarkError> {
     if !similar(ratio, want) || !similar(top, bottom) || !similar(left, right) {
         return Err(MarkError::Shape);
     }
-    frame(found, black_sum / 4.0, page, false).ok_or(MarkError::Shape)
+    frame(found, black_sum / 4.0, page, false)
+        .map(|f| Frame { placed, ..f })
+        .ok_or(MarkError::Shape)
+}
+
+/// Where `target` (mm) goes under the affine map taking `from` to `to`.
+fn affine_place(
+    from: [(f64, f64); 3],
+    to: [(f64, f64); 3],
+    target: (f64, f64),
+) -> Option<(f64, f64)> {
+    // target = from[0] + s·(from[1] − from[0]) + t·(from[2] − from[0]).
+    let (e1, e2) = (
+        (from[1].0 - from[0].0, from[1].1 - from[0].1),
+        (from[2].0 - from[0].0, from[2].1 - from[0].1),
+    );
+    let det = e1.0 * e2.1 - e1.1 * e2.0;
+    if det.abs() < 1e-9 {
+        return None;
+    }
+    let (px, py) = (target.0 - from[0].0, target.1 - from[0].1);
+    let s = (px * e2.1 - py * e2.0) / det;
+    let t = (e1.0 * py - e1.1 * px) / det;
+    Some((
+        to[0].0 + s * (to[1].0 - to[0].0) + t * (to[2].0 - to[0].0),
+        to[0].1 + s * (to[1].1 - to[0].1) + t * (to[2].1 - to[0].1),
+    ))
 }
 
 /// Otsu's threshold over a picture.
@@ -206,75 +253,101 @@ pub fn otsu_of(pixels: impl Iterator<Item = u8>) -> u8 {
     best_t
 }
 
-/// The solid dark square of about `side` pixels in the window nearest to
-/// `corner`: its centre and mean grey.
+/// A square must be at least this dark inside (share of dark pixels)…
+const SOLID: f64 = 0.85;
+/// …and the band of paper around it at most this dark.
+const AROUND: f64 = 0.35;
+
+/// The solid dark square of about `side` pixels in the window: its centre
+/// and mean grey. Pixels are dark below the window's own Otsu threshold;
+/// every placement of a `side` square is scored by how solid it is inside
+/// and how light the band (a sixth of the side wide) around it is, with
+/// summed-area tables so the search costs a few operations a pixel. Of the
+/// placements that pass, the best wins; ties go to the one nearest `corner`.
 fn best_square(
     img: &GrayImage,
     x0: usize,
     y0: usize,
     win: usize,
-    threshold: u8,
     side: f64,
     corner: (f64, f64),
 ) -> Option<(f64, f64, f64)> {
     let w = img.width() as usize;
     let raw = img.as_raw();
-    let dark: Vec<bool> = (0..win * win)
-        .map(|i| raw[(y0 + i / win) * w + x0 + i % win] <= threshold)
-        .collect();
-    let mut seen = vec![false; win * win];
-    let mut stack = Vec::new();
-    let mut best: Option<(f64, f64, f64, f64)> = None;
-    for start in 0..win * win {
-        if !dark[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let (mut n, mut sx, mut sy, mut sg) = (0usize, 0.0, 0.0, 0.0);
-        let (mut minx, mut maxx, mut miny, mut maxy) = (win, 0, win, 0);
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % win, i / win);
-            n += 1;
-            sx += x as f64;
-            sy += y as f64;
-            sg += f64::from(raw[(y0 + y) * w + x0 + x]);
-            minx = minx.min(x);
-            maxx = maxx.max(x);
-            miny = miny.min(y);
-            maxy = maxy.max(y);
-            let mut push = |j: usize| {
-                if dark[j] && !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            };
-            if x > 0 {
-                push(i - 1);
-            }
-            if x + 1 < win {
-                push(i + 1);
-            }
-            if y > 0 {
-                push(i - win);
-            }
-            if y + 1 < win {
-                push(i + win);
-            }
-        }
-        let (bw, bh) = ((maxx - minx + 1) as f64, (maxy - miny + 1) as f64);
-        let square = bw > side * 0.7 && bw < side * 1.45 && bh > side * 0.7 && bh < side * 1.45;
-        let fill = n as f64 / (bw * bh);
-        if !square || fill < 0.72 {
-            continue;
-        }
-        let (cx, cy) = (x0 as f64 + sx / n as f64, y0 as f64 + sy / n as f64);
-        let dist = (cx - corner.0).hypot(cy - corner.1);
-        if best.is_none_or(|b| dist < b.3) {
-            best = Some((cx + 0.5, cy + 0.5, sg / n as f64, dist));
+    let threshold =
+        otsu_of((y0..y0 + win).flat_map(|y| raw[y * w + x0..y * w + x0 + win].iter().copied()));
+    // Summed-area table of the dark mask, (win + 1)².
+    let n = win + 1;
+    let mut sat = vec![0u32; n * n];
+    for y in 0..win {
+        let mut row = 0u32;
+        for x in 0..win {
+            row += u32::from(raw[(y0 + y) * w + x0 + x] <= threshold);
+            sat[(y + 1) * n + x + 1] = sat[y * n + x + 1] + row;
         }
     }
-    best.map(|(x, y, g, _)| (x, y, g))
+    let sum = |x: usize, y: usize, s: usize| -> f64 {
+        f64::from(
+            sat[(y + s) * n + x + s] + sat[y * n + x] - sat[y * n + x + s] - sat[(y + s) * n + x],
+        )
+    };
+    let s = side.round().max(3.0) as usize;
+    let m = (side / 6.0).round().max(1.0) as usize;
+    let outer = s + 2 * m;
+    if outer >= win {
+        return None;
+    }
+    let ring_area = (outer * outer - s * s) as f64;
+    let mut best: Option<(f64, f64, usize, usize)> = None;
+    for y in 0..win - outer {
+        for x in 0..win - outer {
+            let inner = sum(x + m, y + m, s) / (s * s) as f64;
+            if inner < SOLID {
+                continue;
+            }
+            let around = (sum(x, y, outer) - sum(x + m, y + m, s)) / ring_area;
+            if around > AROUND {
+                continue;
+            }
+            let score = inner - around;
+            let (cx, cy) = (
+                (x0 + x + m) as f64 + s as f64 / 2.0,
+                (y0 + y + m) as f64 + s as f64 / 2.0,
+            );
+            let dist = (cx - corner.0).hypot(cy - corner.1);
+            let better = match best {
+                None => true,
+                Some((bs, bd, _, _)) => score > bs + 1e-9 || (score > bs - 1e-9 && dist < bd),
+            };
+            if better {
+                best = Some((score, dist, x + m, y + m));
+            }
+        }
+    }
+    let (_, _, bx, by) = best?;
+    // The centre and the black: the dark pixels of the square and a little
+    // around it (a square a little larger than expected, or turned).
+    let (lo_x, lo_y) = (bx.saturating_sub(m), by.saturating_sub(m));
+    let (hi_x, hi_y) = ((bx + s + m).min(win), (by + s + m).min(win));
+    let (mut k, mut sx, mut sy, mut sg) = (0usize, 0.0, 0.0, 0.0);
+    for y in lo_y..hi_y {
+        for x in lo_x..hi_x {
+            let g = raw[(y0 + y) * w + x0 + x];
+            if g <= threshold {
+                k += 1;
+                sx += x as f64;
+                sy += y as f64;
+                sg += f64::from(g);
+            }
+        }
+    }
+    (k > 0).then(|| {
+        (
+            x0 as f64 + sx / k as f64 + 0.5,
+            y0 as f64 + sy / k as f64 + 0.5,
+            sg / k as f64,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -300,7 +373,7 @@ mod tests {
     }
 
     #[test]
-    fn four_squares_in_the_corners_make_a_frame_and_three_do_not() {
+    fn four_squares_make_a_frame_three_place_the_fourth_and_two_do_not() {
         let sheet = crate::sheet::layout(&[]);
         let page = &sheet.pages[0];
         let ppm = 4.0;
@@ -316,9 +389,24 @@ mod tests {
                 }
             }
         }
+        // Three marks place the fourth.
+        let placed = find(&img, page).unwrap();
+        assert_eq!(placed.placed, Some("bottom right"));
+        let (u, v) = placed.map.apply(105.0, 148.5);
+        assert!(
+            (u - 420.0).abs() < 1.5 && (v - 594.0).abs() < 1.5,
+            "{u},{v}"
+        );
+        let mut two = img.clone();
+        let m = page.marks[2];
+        for y in (m.y * ppm) as u32..((m.y + m.h) * ppm) as u32 {
+            for x in (m.x * ppm) as u32..((m.x + m.w) * ppm) as u32 {
+                two.put_pixel(x, y, image::Luma([235]));
+            }
+        }
         assert_eq!(
-            find(&img, page),
-            Err(MarkError::Missing(vec!["bottom right"]))
+            find(&two, page),
+            Err(MarkError::Missing(vec!["bottom left", "bottom right"]))
         );
         let m = page.marks[3];
         for y in (m.y * ppm) as u32..((m.y + m.h) * ppm) as u32 {
@@ -327,6 +415,7 @@ mod tests {
             }
         }
         let frame = find(&img, page).unwrap();
+        assert_eq!(frame.placed, None);
         let (u, v) = frame.map.apply(105.0, 148.5);
         assert!(
             (u - 420.0).abs() < 1.0 && (v - 594.0).abs() < 1.0,

@@ -12,6 +12,7 @@ pub mod image_in;
 pub mod marks;
 pub mod qr;
 pub mod review;
+pub mod rings;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -80,20 +81,26 @@ impl Index {
 pub struct QuestionRead {
     pub number: u32,
     pub reading: Reading,
-    /// Each bubble's code and measure, for the review list and the log.
+    /// Each bubble's code and measure less its printed letter's: what the
+    /// decision used, for the review list.
     pub measures: Vec<(String, Measure)>,
+    /// The bounds the decision used on this sheet.
+    pub rule: String,
     /// A PNG of the question's row, when a person should look at it.
     pub crop: Option<Vec<u8>>,
 }
 
 impl QuestionRead {
-    /// `A 0.91/0.98  B 0.03/0.00 …`: fill and ink share of every bubble.
+    /// `A 0.91/0.98  B 0.03/0.00 … (rule)`: fill and ink share of every
+    /// bubble as the decision used them, and the bounds it used.
     pub fn detail(&self) -> String {
-        self.measures
+        let values = self
+            .measures
             .iter()
-            .map(|(c, m)| format!("{c} {:.2}/{:.2}", m.fill, m.ink))
+            .map(|(c, m)| format!("{c} {:.2}/{:.2}", m.fill.max(0.0), m.ink.max(0.0)))
             .collect::<Vec<_>>()
-            .join("  ")
+            .join("  ");
+        format!("{values} ({})", self.rule)
     }
 }
 
@@ -107,6 +114,9 @@ pub enum Outcome {
         page: u32,
         upside_down: bool,
         questions: Vec<QuestionRead>,
+        /// How the page was found when that is worth knowing (a corner
+        /// placed from the other three), for the log.
+        notes: Vec<String>,
     },
     /// The page could not be read as a sheet: why, and a small picture of it.
     Failed {
@@ -214,24 +224,81 @@ fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
             Some(id.paper),
         );
     };
+    let (questions, rings_found) = read_bubbles(img, &frame, page, info);
+    let mut notes = Vec::new();
+    if let Some(corner) = frame.placed {
+        // A placed corner is only trusted when the printed rings are where
+        // it puts them.
+        if rings_found < PLACED_CONFIRMED {
+            return fail(
+                format!(
+                    "corner mark not found: {corner}; placed from the other three, but only {:.0} % of the printed rings are where that puts them",
+                    100.0 * rings_found
+                ),
+                Some(id.paper),
+            );
+        }
+        notes.push(format!(
+            "corner mark {corner} not found: placed from the other three, confirmed by {:.0} % of the printed rings",
+            100.0 * rings_found
+        ));
+    }
     Outcome::Sheet {
         paper: id.paper.clone(),
         page: id.page,
         upside_down: frame.upside_down,
-        questions: read_bubbles(img, &frame, page, info),
+        questions,
+        notes,
     }
 }
+
+/// Share of question rows whose printed rings must be found for a corner
+/// placed from the other three to be trusted.
+const PLACED_CONFIRMED: f64 = 0.9;
 
 fn read_bubbles(
     img: &GrayImage,
     frame: &marks::Frame,
     page: &SheetPage,
     info: &PaperInfo,
-) -> Vec<QuestionRead> {
-    let measures: Vec<Measure> = page
+) -> (Vec<QuestionRead>, f64) {
+    // Each question's rings are looked for near where the map puts them
+    // (its bubbles move together); `None` where they were not found.
+    let rows = question_rows(page);
+    let offsets: Vec<Option<(f64, f64)>> = rows
+        .iter()
+        .map(|&(i, j)| {
+            let places: Vec<rings::Place> = page.bubbles[i..j]
+                .iter()
+                .map(|b| rings::Place {
+                    cx: b.cx,
+                    cy: b.cy,
+                    r: b.r,
+                })
+                .collect();
+            rings::find_row(img, &frame.map, frame.black, &places)
+        })
+        .collect();
+    let shift_of = |k: usize| {
+        let row = rows.iter().position(|&(i, j)| k >= i && k < j).unwrap_or(0);
+        offsets[row].unwrap_or((0.0, 0.0))
+    };
+    let places: Vec<rings::Place> = page
         .bubbles
         .iter()
-        .map(|b| bubbles::measure(img, &frame.map, frame.black, b.cx, b.cy, b.r))
+        .enumerate()
+        .map(|(k, b)| {
+            let (dx, dy) = shift_of(k);
+            rings::Place {
+                cx: b.cx + dx,
+                cy: b.cy + dy,
+                r: b.r,
+            }
+        })
+        .collect();
+    let measures: Vec<Measure> = places
+        .iter()
+        .map(|p| bubbles::measure(img, &frame.map, frame.black, p.cx, p.cy, p.r))
         .collect();
     // The printed label inside a ring shows up as a little darkness; each
     // label's empty level is learnt from the page itself.
@@ -252,14 +319,20 @@ fn read_bubbles(
             (l, level)
         })
         .collect();
+    // How dark this candidate's marks are on this scan: a pale writer or a
+    // lightened scan is judged against its own marks.
+    let sheet_level = bubbles::SheetLevel::of(
+        &page
+            .bubbles
+            .iter()
+            .zip(&measures)
+            .map(|(b, m)| m.fill - levels[b.label.as_str()].fill)
+            .collect::<Vec<_>>(),
+    );
+    let rule = sheet_level.rule();
     let mut out: Vec<QuestionRead> = Vec::new();
-    let mut i = 0;
-    while i < page.bubbles.len() {
+    for (&(i, j), offset) in rows.iter().zip(&offsets) {
         let number = page.bubbles[i].question;
-        let mut j = i;
-        while j < page.bubbles.len() && page.bubbles[j].question == number {
-            j += 1;
-        }
         let row = &page.bubbles[i..j];
         let marks: Vec<(&str, Mark)> = row
             .iter()
@@ -267,12 +340,36 @@ fn read_bubbles(
             .map(|(b, m)| {
                 (
                     b.option.as_str(),
-                    bubbles::decide(*m, levels[b.label.as_str()]),
+                    bubbles::decide(*m, levels[b.label.as_str()], sheet_level),
                 )
             })
             .collect();
+        // A line through a bubble that reads as anything but empty may be
+        // the scanner's, not the candidate's.
+        let crossed: Vec<&str> = row
+            .iter()
+            .zip(&places[i..j])
+            .zip(&marks)
+            .filter(|((_, p), (_, m))| {
+                *m != Mark::Empty && rings::crossed(img, &frame.map, frame.black, **p)
+            })
+            .map(|((b, _), _)| b.option.as_str())
+            .collect();
         let single = info.single.get(&number).copied().unwrap_or(true);
-        let reading = bubbles::read_question(single, &marks);
+        let reading = if offset.is_none() {
+            Reading::Unsure(format!(
+                "the printed rings of this question were not found within {} mm of their place (a slipped, stretched or damaged scan?)",
+                rings::SEARCH
+            ))
+        } else if !crossed.is_empty() {
+            Reading::Unsure(format!(
+                "a line runs through bubble {} beyond its ring (a scanner streak or a stray stroke?)",
+                crossed.join(", ")
+            ))
+        } else {
+            bubbles::read_question(single, &marks)
+        };
+        let (dx, dy) = offset.unwrap_or((0.0, 0.0));
         let look = match &reading {
             Reading::Unsure(_) => true,
             Reading::Answer { faint, .. } => !faint.is_empty(),
@@ -281,8 +378,8 @@ fn read_bubbles(
             let first = &row[0];
             let last = &row[row.len() - 1];
             let rect = (
-                first.cx - BUBBLE_RADIUS - NUMBER_WIDTH,
-                first.cy - ROW_PITCH / 2.0,
+                first.cx + dx - BUBBLE_RADIUS - NUMBER_WIDTH,
+                first.cy + dy - ROW_PITCH / 2.0,
                 last.cx - first.cx + 2.0 * BUBBLE_RADIUS + NUMBER_WIDTH + 2.0,
                 ROW_PITCH,
             );
@@ -294,13 +391,38 @@ fn read_bubbles(
             measures: row
                 .iter()
                 .zip(&measures[i..j])
-                .map(|(b, m)| (b.option.clone(), *m))
+                .map(|(b, m)| {
+                    let empty = levels[b.label.as_str()];
+                    let used = Measure {
+                        fill: m.fill - empty.fill,
+                        ink: m.ink - empty.ink,
+                    };
+                    (b.option.clone(), used)
+                })
                 .collect(),
+            rule: rule.clone(),
             crop,
         });
+    }
+    let found = offsets.iter().filter(|o| o.is_some()).count();
+    (out, found as f64 / offsets.len().max(1) as f64)
+}
+
+/// The bubbles of each question, as index ranges into the page's bubbles
+/// (a question's bubbles are consecutive).
+fn question_rows(page: &SheetPage) -> Vec<(usize, usize)> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < page.bubbles.len() {
+        let number = page.bubbles[i].question;
+        let mut j = i;
+        while j < page.bubbles.len() && page.bubbles[j].question == number {
+            j += 1;
+        }
+        rows.push((i, j));
         i = j;
     }
-    out
+    rows
 }
 
 /// A small PNG of a whole page, for the review list.

@@ -238,6 +238,7 @@ pub fn assemble(index: &Index, reads: &[PageRead], decisions: &Decisions) -> Ass
                 page: sheet_page,
                 upside_down,
                 questions,
+                notes,
             } => {
                 claims
                     .entry((paper.clone(), *sheet_page))
@@ -258,7 +259,7 @@ pub fn assemble(index: &Index, reads: &[PageRead], decisions: &Decisions) -> Ass
                         .iter()
                         .filter(|q| matches!(q.reading, Reading::Unsure(_)))
                         .count(),
-                    problem: String::new(),
+                    problem: notes.join("; "),
                 });
             }
             Outcome::Failed {
