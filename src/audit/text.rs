@@ -13,21 +13,10 @@ pub fn length(text: &str) -> usize {
 }
 
 /// Full-width ASCII folded to ASCII, lower case, only letters and digits
-/// kept (CJK characters are letters): `「以上，都对！」` → `以上都对`.
+/// kept (CJK characters are letters): `「以上，都对！」` → `以上都对` — the
+/// bank's stem normal form after the spreadsheets' width folding.
 pub fn normalise(text: &str) -> String {
-    text.chars()
-        .map(fold_width)
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn fold_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
+    crate::bank::normalise_stem(&crate::spreadsheet::fold_width(text))
 }
 
 fn jieba() -> &'static Jieba {
