@@ -168,7 +168,7 @@ fn parse(
         .map(|s| s.value.trim().to_string())
         .filter(|s| !s.is_empty());
     let date = f.string("date", diags).and_then(|d| {
-        if valid_date(&d.value) {
+        if crate::clock::calendar_date(&d.value).is_some() {
             Some(d.value)
         } else {
             diags.push(
@@ -645,34 +645,4 @@ fn render_value(v: &toml::de::DeValue<'_>) -> String {
         toml::de::DeValue::Integer(i) => i.as_str().to_string(),
         other => other.type_str().to_string(),
     }
-}
-
-/// `YYYY-MM-DD` with a real month and day.
-pub fn valid_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return false;
-    };
-    if y < 1970 || text.len() != 10 {
-        return false;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
 }

@@ -1441,6 +1441,7 @@ fn killing_grade_mid_batch_leaves_only_complete_signed_files() {
         .spawn()
         .unwrap();
     // Kill it as soon as the first score file is in place (or it ends).
+    #[allow(clippy::disallowed_methods)] // a test's own time-out, not an output
     let start = Instant::now();
     loop {
         let started_writing = fs::read_dir(&folder).is_ok_and(|mut e| {
@@ -1463,6 +1464,10 @@ fn killing_grade_mid_batch_leaves_only_complete_signed_files() {
         .filter(|n| n.ends_with(".score.toml"))
         .collect();
     assert!(!present.is_empty());
+    assert!(
+        present.len() < N,
+        "all {N} score files were written before the kill: the test interrupted nothing"
+    );
     eprintln!(
         "{} of {N} score files were in place when grade was killed",
         present.len()

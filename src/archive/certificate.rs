@@ -83,9 +83,7 @@ pub fn data(entry: &Entry, score: &ScoreFile, issued: &str) -> CertificateData {
 /// of that day, so that the same record issued on the same day renders to
 /// the same bytes, and `verify-certificate` can render it again to compare.
 pub fn creation_timestamp(issued: jiff::civil::Date) -> i64 {
-    issued
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_or(0, |z| z.timestamp().as_second())
+    crate::clock::midnight_utc(issued)
 }
 
 /// The label before the issue date at the bottom of every certificate.

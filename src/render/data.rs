@@ -264,27 +264,8 @@ pub const DEFAULT_TIMESTAMP: i64 = 946_684_800;
 /// The PDF creation timestamp for an exam date (`YYYY-MM-DD`, midnight UTC),
 /// or [`DEFAULT_TIMESTAMP`]; never the clock, so the bytes are reproducible.
 pub fn creation_timestamp(date: Option<&str>) -> i64 {
-    date.and_then(parse_date)
-        .map_or(DEFAULT_TIMESTAMP, |days| days * 86_400)
-}
-
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian;
-/// H. Hinnant's `days_from_civil`).
-fn parse_date(text: &str) -> Option<i64> {
-    let mut parts = text.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    date.and_then(crate::clock::calendar_date)
+        .map_or(DEFAULT_TIMESTAMP, crate::clock::midnight_utc)
 }
 
 #[cfg(test)]
@@ -323,6 +304,8 @@ mod tests {
         assert_eq!(creation_timestamp(Some("2026-12-01")), 1_796_083_200);
         assert_eq!(creation_timestamp(None), DEFAULT_TIMESTAMP);
         assert_eq!(creation_timestamp(Some("next week")), DEFAULT_TIMESTAMP);
+        // An impossible day is no date (it used to become 2026-03-03).
+        assert_eq!(creation_timestamp(Some("2026-02-31")), DEFAULT_TIMESTAMP);
     }
 
     #[test]
