@@ -7,25 +7,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::answer_words::{self, YesNoColumn};
 use crate::diag::Diagnostic;
 use crate::roster::{ID_NAMES, NAME_NAMES, ROOM_NAMES, valid_candidate_id};
 use crate::spreadsheet;
 
 /// Column names of the optional "did they sign" column.
 const SIGNED_NAMES: &[&str] = &["signed", "signature", "签名", "签到"];
-
-/// Cell values of the signed column that mean "did not sign in".
-const NOT_SIGNED: &[&str] = &[
-    "0",
-    "n",
-    "no",
-    "false",
-    "absent",
-    "否",
-    "缺考",
-    "未签到",
-    "×",
-];
 
 /// A checked attendance list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +38,7 @@ pub struct SignedIn {
 /// Reads an attendance file: a header row naming a candidate id column (as
 /// rosters do), and optionally name, room and signed columns. Each row is a
 /// candidate who signed in — unless its signed cell is empty or says no
-/// (`no`, `0`, `否`, `缺考`, …). Every problem is returned at once.
+/// (`no`, `0`, `否`, `×`, `缺考`, … — [`YesNoColumn::SignedIn`]). Every problem is returned at once.
 pub fn load(path: &Path) -> Result<Attendance, Vec<Diagnostic>> {
     let table = spreadsheet::read_table(path, None).map_err(|e| {
         vec![Diagnostic::file(path, e.to_string()).with_hint(
@@ -105,11 +93,10 @@ pub fn load(path: &Path) -> Result<Attendance, Vec<Diagnostic>> {
             );
             continue;
         }
-        if let Some(col) = signed_col {
-            let cell = row.cell(col).trim();
-            if cell.is_empty() || NOT_SIGNED.iter().any(|n| cell.eq_ignore_ascii_case(n)) {
-                continue;
-            }
+        if let Some(col) = signed_col
+            && answer_words::yes_no(row.cell(col), YesNoColumn::SignedIn) == Some(false)
+        {
+            continue;
         }
         if let Some(first) = first_row.get(&id) {
             diags.push(
@@ -138,5 +125,30 @@ pub fn load(path: &Path) -> Result<Attendance, Vec<Diagnostic>> {
         })
     } else {
         Err(diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signed column reads the shared yes/no words: a tick, a name or
+    /// `是` signs in; `否`, `不对`, `×`, `0`, `NO` and `缺考` do not.
+    #[test]
+    fn the_signed_column_reads_the_answer_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attendance.csv");
+        std::fs::write(
+            &path,
+            "考号,签到\nT01,√\nT02,张三\nT03,是\nT04,否\nT05,不对\nT06,×\nT07,0\nT08,NO\nT09,缺考\nT10,\nT11,对\n",
+        )
+        .unwrap();
+        let attendance = load(&path).unwrap();
+        let signed: Vec<&str> = attendance
+            .signed
+            .iter()
+            .map(|s| s.candidate.as_str())
+            .collect();
+        assert_eq!(signed, ["T01", "T02", "T03", "T11"]);
     }
 }

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bank::Bank;
 use crate::paper::Paper;
-use crate::spreadsheet::{self, SheetError};
+use crate::spreadsheet::{self, SpreadsheetError};
 
 /// Logits between two neighbouring difficulty levels.
 pub const LOGITS_PER_LEVEL: f64 = 0.8;
@@ -131,7 +131,7 @@ pub struct RowProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrationError {
     #[error(transparent)]
-    Sheet(#[from] SheetError),
+    Spreadsheet(#[from] SpreadsheetError),
     #[error(
         "{} has no `{}` column; give the items.csv that `certexam analyze` wrote (it has columns id, n, facility, …)",
         path.display(),
@@ -157,7 +157,7 @@ impl Calibration {
     /// .xlsx). Rows with an empty facility (no answers) are skipped; every
     /// bad row is reported at once.
     pub fn read(path: &Path) -> Result<Calibration, CalibrationError> {
-        let bytes = std::fs::read(path).map_err(|source| SheetError::Read {
+        let bytes = std::fs::read(path).map_err(|source| SpreadsheetError::Read {
             path: path.to_path_buf(),
             source,
         })?;

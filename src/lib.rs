@@ -7,6 +7,7 @@
 //! modules and does all the printing.
 
 pub mod analysis;
+pub mod answer_words;
 pub mod archive;
 pub mod attendance;
 pub mod audit;
@@ -18,13 +19,16 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod diag;
+pub mod discover;
 pub mod draw;
 pub mod fairness;
+pub mod formula_guard;
 pub mod fsutil;
 pub mod grade;
 pub mod ids;
 pub mod paper;
 pub mod parallel;
+pub mod poppler;
 pub mod render;
 pub mod rng;
 pub mod rooms;

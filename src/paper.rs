@@ -516,13 +516,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
     if !has_papers(&folder) && has_papers(&dir.join("papers")) {
         folder = dir.join("papers");
     }
-    let entries = std::fs::read_dir(&folder)
+    let paths = manifests(&folder)
+        .all_or_first_error()
         .with_context(|| format!("cannot read the papers folder {}", folder.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(EXTENSION))
-        .collect();
-    paths.sort();
     if paths.is_empty() {
         bail!(
             "no paper manifests (*{EXTENSION}) in {}; give the folder `certexam draw --out` wrote",
@@ -554,10 +550,15 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
     Ok(papers.into_iter().flatten().collect())
 }
 
-fn has_papers(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut entries| {
-        entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(EXTENSION)))
+/// The paper manifests directly in `dir` ([`crate::discover`]'s rule).
+fn manifests(dir: &Path) -> crate::discover::Found {
+    crate::discover::files(dir, crate::discover::Depth::Flat, |p| {
+        crate::discover::name_ends_with(p, EXTENSION)
     })
+}
+
+fn has_papers(dir: &Path) -> bool {
+    !manifests(dir).files.is_empty()
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub fn rooms_csv(papers: &[Paper], spread_by: Option<&str>) -> Vec<u8> {
         header.push(col);
     }
     header.push("paper_id");
-    w.write_record(crate::spreadsheet::excel_safe_record(header))
+    w.write_record(crate::formula_guard::guard_record(header))
         .expect("writing to memory");
     for p in seat_order(papers) {
         let Some(c) = &p.content.candidate else {
@@ -155,7 +155,7 @@ pub fn rooms_csv(papers: &[Paper], spread_by: Option<&str>) -> Vec<u8> {
             row.push(c.extra.get(col).cloned().unwrap_or_default());
         }
         row.push(p.paper_id.clone());
-        w.write_record(crate::spreadsheet::excel_safe_record(row))
+        w.write_record(crate::formula_guard::guard_record(row))
             .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")

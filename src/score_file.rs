@@ -566,6 +566,37 @@ pub fn file_name(candidate: &str, version: u32) -> String {
     }
 }
 
+/// The score files under `dir`, at any depth, by [`crate::discover`]'s
+/// rule: files whose names [`parse_file_name`] reads.
+pub fn files_in(dir: &Path) -> crate::discover::Found {
+    crate::discover::files(dir, crate::discover::Depth::Tree, |p| {
+        p.file_name()
+            .is_some_and(|n| parse_file_name(&n.to_string_lossy()).is_some())
+    })
+}
+
+/// Score files under `paths`: files as given, folders searched at any depth
+/// ([`files_in`]), sorted, each once. A path that does not exist, or a
+/// folder that cannot be listed, is an error.
+pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, crate::discover::DiscoverError> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            found.extend(files_in(path).all_or_first_error()?);
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            return Err(crate::discover::DiscoverError {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            });
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// The candidate id and version of a score file name, or `None` if the name
 /// is not one ([`file_name`] backwards).
 pub fn parse_file_name(name: &str) -> Option<(&str, u32)> {

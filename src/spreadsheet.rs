@@ -11,7 +11,7 @@ use calamine::{Data, Reader};
 
 /// Why a sheet could not be read at all (as opposed to a bad row).
 #[derive(Debug, thiserror::Error)]
-pub enum SheetError {
+pub enum SpreadsheetError {
     #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
@@ -41,7 +41,7 @@ pub enum SheetError {
     },
     #[error(
         "{} is {} MB; a sheet certexam reads is at most {} MB (100,000 rows of a roster or a bank are a few MB): is it the right file?",
-        path.display(), bytes / 1_000_000, MAX_SHEET_BYTES / 1_000_000
+        path.display(), bytes / 1_000_000, MAX_SPREADSHEET_BYTES / 1_000_000
     )]
     TooLarge { path: PathBuf, bytes: u64 },
     #[error(
@@ -82,7 +82,7 @@ pub enum SheetError {
 }
 
 /// The largest sheet file read, in bytes (CSV text or a workbook on disk).
-pub const MAX_SHEET_BYTES: u64 = 16_000_000;
+pub const MAX_SPREADSHEET_BYTES: u64 = 16_000_000;
 /// The most a workbook part (a sheet's XML, the shared strings) may hold unpacked.
 pub const MAX_UNPACKED_BYTES: u64 = 64_000_000;
 /// The most cells a sheet's used range may span (calamine keeps the whole
@@ -121,26 +121,13 @@ pub fn used_cells(cells: &[String]) -> &[String] {
     &cells[..used]
 }
 
-/// A report cell that Excel will show as text: a text starting with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return would be run as a formula
-/// (a candidate named `=HYPERLINK(…)` on a roster), so it gets a leading
-/// `'`. Numbers such as `-2.5` are left alone.
-pub fn excel_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if formula && text.trim().parse::<f64>().is_err() {
-        format!("'{text}").into()
-    } else {
-        text.into()
-    }
-}
-
 /// The UTF-8 byte-order mark. Excel on Chinese Windows opens a CSV file
 /// without it as GBK and shows Chinese names as mojibake.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A CSV writer for a report people open in Excel: the bytes start with
 /// [`BOM`]. (CSV printed to stdout for scripts has none.) Write its cells
-/// through [`excel_safe_record`].
+/// through [`crate::formula_guard::guard_record`].
 pub fn report_writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(BOM.to_vec())
 }
@@ -158,14 +145,6 @@ pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// [`excel_safe`] applied to every cell of a CSV record.
-pub fn excel_safe_record<T: AsRef<str>>(record: impl IntoIterator<Item = T>) -> Vec<String> {
-    record
-        .into_iter()
-        .map(|cell| excel_safe(cell.as_ref()).into_owned())
-        .collect()
-}
-
 /// The cells of a sheet, with where they came from.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -173,8 +152,8 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// How a CSV file was decoded (`UTF-8`, `UTF-8 with BOM`, `GB18030`, `UTF-16`).
     pub encoding: Option<&'static str>,
-    /// The sheet read from a workbook.
-    pub sheet: Option<String>,
+    /// The worksheet read from a workbook.
+    pub worksheet: Option<String>,
 }
 
 /// Whether a file name looks like a workbook rather than CSV text.
@@ -187,14 +166,14 @@ pub fn is_workbook(path: &Path) -> bool {
 
 /// Reads a workbook sheet (the first one unless `sheet` names another) or a
 /// CSV file, by the file's extension.
-pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> {
-    let read_error = |source| SheetError::Read {
+pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SpreadsheetError> {
+    let read_error = |source| SpreadsheetError::Read {
         path: path.to_path_buf(),
         source,
     };
     let bytes = std::fs::metadata(path).map_err(read_error)?.len();
-    if bytes > MAX_SHEET_BYTES {
-        return Err(SheetError::TooLarge {
+    if bytes > MAX_SPREADSHEET_BYTES {
+        return Err(SpreadsheetError::TooLarge {
             path: path.to_path_buf(),
             bytes,
         });
@@ -204,7 +183,7 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError>
         read_workbook(path, sheet)?
     } else {
         let bytes = std::fs::read(path).map_err(read_error)?;
-        let (text, encoding) = decode_text(&bytes).ok_or_else(|| SheetError::Encoding {
+        let (text, encoding) = decode_text(&bytes).ok_or_else(|| SpreadsheetError::Encoding {
             path: path.to_path_buf(),
         })?;
         drop(bytes);
@@ -216,12 +195,12 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError>
             .count() as u64
             + 1;
         if cells > MAX_CELLS {
-            return Err(SheetError::TooManyCsvCells {
+            return Err(SpreadsheetError::TooManyCsvCells {
                 path: path.to_path_buf(),
                 cells,
             });
         }
-        let rows = parse_csv(&text).map_err(|(row, message)| SheetError::Csv {
+        let rows = parse_csv(&text).map_err(|(row, message)| SpreadsheetError::Csv {
             path: path.to_path_buf(),
             row,
             message,
@@ -230,7 +209,7 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError>
             path: path.to_path_buf(),
             rows,
             encoding: Some(encoding),
-            sheet: None,
+            worksheet: None,
         }
     };
     check_cell_lengths(&table)?;
@@ -238,13 +217,13 @@ pub fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError>
 }
 
 /// Refuses a cell longer than Excel allows, quoting only its beginning.
-fn check_cell_lengths(table: &Table) -> Result<(), SheetError> {
+fn check_cell_lengths(table: &Table) -> Result<(), SpreadsheetError> {
     for row in &table.rows {
         for (c, cell) in row.cells.iter().enumerate() {
             if cell.len() > MAX_CELL_CHARS {
                 let chars = cell.chars().count();
                 if chars > MAX_CELL_CHARS {
-                    return Err(SheetError::CellTooLong {
+                    return Err(SpreadsheetError::CellTooLong {
                         path: table.path.clone(),
                         row: row.number,
                         column: column_name(c),
@@ -364,7 +343,7 @@ fn used_span(xml: impl std::io::BufRead) -> std::io::Result<(u32, u32)> {
 /// to more than [`MAX_UNPACKED_BYTES`] (counted while unpacking, not taken
 /// from the headers, which can lie), and no worksheet's cells span more
 /// than [`MAX_CELLS`] — calamine would allocate the whole span at once.
-fn guard_workbook(path: &Path) -> Result<(), SheetError> {
+fn guard_workbook(path: &Path) -> Result<(), SpreadsheetError> {
     let zipped = path
         .extension()
         .and_then(|e| e.to_str())
@@ -373,7 +352,7 @@ fn guard_workbook(path: &Path) -> Result<(), SheetError> {
     if !zipped {
         return Ok(());
     }
-    let file = std::fs::File::open(path).map_err(|source| SheetError::Read {
+    let file = std::fs::File::open(path).map_err(|source| SpreadsheetError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -386,7 +365,7 @@ fn guard_workbook(path: &Path) -> Result<(), SheetError> {
             continue;
         };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        let unpacked = |bytes: u64| SheetError::Unpacked {
+        let unpacked = |bytes: u64| SpreadsheetError::Unpacked {
             path: path.to_path_buf(),
             what: format!("the part {}", excerpt(&name)),
             bytes,
@@ -406,7 +385,7 @@ fn guard_workbook(path: &Path) -> Result<(), SheetError> {
                         .trim_start_matches("xl/worksheets/")
                         .trim_end_matches(".xml")
                         .to_string();
-                    return Err(SheetError::TooManyCells {
+                    return Err(SpreadsheetError::TooManyCells {
                         path: path.to_path_buf(),
                         sheet,
                         rows,
@@ -569,13 +548,13 @@ fn count_breaks_bytes(bytes: &[u8]) -> usize {
     n
 }
 
-fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> {
-    let workbook_error = |e: &dyn std::fmt::Display| SheetError::Workbook {
+fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, SpreadsheetError> {
+    let workbook_error = |e: &dyn std::fmt::Display| SpreadsheetError::Workbook {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| match e {
-        calamine::Error::Io(source) => SheetError::Read {
+        calamine::Error::Io(source) => SpreadsheetError::Read {
             path: path.to_path_buf(),
             source,
         },
@@ -587,14 +566,17 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> 
             .iter()
             .find(|n| n.as_str() == wanted)
             .cloned()
-            .ok_or_else(|| SheetError::NoSuchSheet {
+            .ok_or_else(|| SpreadsheetError::NoSuchSheet {
                 path: path.to_path_buf(),
                 sheet: wanted.to_string(),
                 available: names.join(", "),
             })?,
-        None => names.first().cloned().ok_or_else(|| SheetError::NoSheets {
-            path: path.to_path_buf(),
-        })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| SpreadsheetError::NoSheets {
+                path: path.to_path_buf(),
+            })?,
     };
     let range = workbook
         .worksheet_range(&name)
@@ -655,7 +637,7 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Table, SheetError> 
         path: path.to_path_buf(),
         rows,
         encoding: None,
-        sheet: Some(name),
+        worksheet: Some(name),
     })
 }
 
@@ -698,8 +680,8 @@ fn excel_date(serial: f64) -> String {
 /// that print as boxes or turn text around dropped (see
 /// [`crate::tomlread::is_hidden`]), trimmed — including
 /// the ideographic space U+3000 and no-break spaces — and the apostrophe
-/// that `bank export --format csv` puts before a text Excel would take for
-/// a formula removed again (see [`unguard_formula`]).
+/// that certexam's CSV files put before a text Excel would take for a
+/// formula removed again (see [`crate::formula_guard`]).
 fn clean_cell(raw: &str) -> String {
     let text = raw
         .replace("\r\n", "\n")
@@ -707,33 +689,7 @@ fn clean_cell(raw: &str) -> String {
         .chars()
         .filter(|&c| !crate::tomlread::is_hidden(c))
         .collect::<String>();
-    unguard_formula(text.trim()).to_string()
-}
-
-/// The characters that make Excel read a CSV cell as a formula (or, for
-/// `'`, the guard itself).
-pub const FORMULA_STARTS: [char; 5] = ['=', '+', '-', '@', '\''];
-
-/// A cell without the leading `'` that guards a text starting with one of
-/// [`FORMULA_STARTS`]: `'=SUM(A1)` is the text `=SUM(A1)`. A lone `'`, or
-/// one before anything else, is kept.
-pub fn unguard_formula(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
-}
-
-/// Full-width ASCII forms (`ＡＢ`, `１`, `，`) and the ideographic space read
-/// as their ASCII counterparts, so `ＡＣ` is the answer `AC`.
-pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    crate::formula_guard::unguard(text.trim()).to_string()
 }
 
 #[cfg(test)]
@@ -757,17 +713,6 @@ mod tests {
         );
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(27), "AB");
-    }
-
-    #[test]
-    fn texts_excel_would_run_get_a_quote_and_numbers_do_not() {
-        assert_eq!(excel_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(excel_safe("+86 138"), "'+86 138");
-        assert_eq!(excel_safe("\t=1"), "'\t=1");
-        assert_eq!(excel_safe("-2.5"), "-2.5");
-        assert_eq!(excel_safe("张三"), "张三");
-        assert_eq!(excel_safe(""), "");
     }
 
     #[test]
@@ -804,15 +749,6 @@ mod tests {
             ("题干".into(), "UTF-8 with BOM")
         );
         assert!(decode_text(b"\xFF\xFF\xFF\x80").is_none());
-    }
-
-    #[test]
-    fn the_formula_guard_of_the_csv_export_is_removed() {
-        assert_eq!(unguard_formula("'=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unguard_formula("'-2"), "-2");
-        assert_eq!(unguard_formula("''x"), "'x");
-        assert_eq!(unguard_formula("'包邮'"), "'包邮'");
-        assert_eq!(unguard_formula("'"), "'");
     }
 
     #[test]

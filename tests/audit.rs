@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use certexam::audit::simulate::{Strategy, simulate};
-use certexam::grade::sheet::Answer;
+use certexam::grade::answer_file::Answer;
 use serde_json::Value;
 
 fn root() -> PathBuf {

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use certexam::archive::{ledger, record, verify};
-use certexam::grade::{score, sheet};
+use certexam::grade::{answer_file, score};
 use certexam::paper::Paper;
 use certexam::score_file::ScoreFile;
 use certexam::sign::{self, PublicKey};
@@ -260,7 +260,7 @@ proptest! {
         let path = dir.path().join("sheets.csv");
         let original = fs::read(root().join("examples/sheets.csv")).unwrap();
         fs::write(&path, apply(&original, &m)).unwrap();
-        let _ = sheet::read_all(&[path]);
+        let _ = answer_file::read_all(&[path]);
     }
 
     #[test]
@@ -303,11 +303,11 @@ proptest! {
             if paper.content.check().is_ok()
                 && let Ok(points) = score::section_points(&paper)
             {
-                let answers: Vec<sheet::Answer> = paper
+                let answers: Vec<answer_file::Answer> = paper
                     .content
                     .questions
                     .iter()
-                    .map(|q| sheet::normalize("A", q.kind, q.options.len()).unwrap_or(sheet::Answer::Blank))
+                    .map(|q| answer_file::normalize("A", q.kind, q.options.len()).unwrap_or(answer_file::Answer::Blank))
                     .collect();
                 let _ = score::score(&paper, &points, &answers, &score::Adjustments::default());
             }

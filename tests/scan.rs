@@ -1219,11 +1219,12 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         .collect();
     assert_eq!(decided.len(), 3);
 
-    // A decision that cannot be an answer is refused, naming the line.
+    // A decision that cannot be an answer is refused, naming the line
+    // (`C` on a true/false question; `X` would be 错, as in `grade`).
     let bad: String = text
         .lines()
         .map(|l| match l.strip_suffix('-') {
-            Some(rest) if l.contains(&format!(",{double_q},decide,")) => format!("{rest}X\n"),
+            Some(rest) if l.contains(&format!(",{double_q},decide,")) => format!("{rest}C\n"),
             _ => format!("{l}\n"),
         })
         .collect();

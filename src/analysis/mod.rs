@@ -10,10 +10,10 @@ pub mod report;
 pub mod stats;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::paper::{Paper, PaperQuestion};
-use crate::score_file::{self, ScoreFile, ScoreFileError};
+use crate::score_file::{ScoreFile, ScoreFileError};
 
 /// A score file that was read.
 #[derive(Clone, Debug)]
@@ -67,39 +67,16 @@ pub struct LoadResult {
 /// `*.score.toml` / `*.score.vN.toml` in folders given, at any depth.
 /// Dot-files (temporary files of an interrupted write) are skipped.
 pub fn score_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<LoadError>) {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<LoadError>) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(error) => {
-                problems.push(LoadError::Unreadable {
-                    path: dir.to_path_buf(),
-                    error,
-                });
-                return;
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for path in paths {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                walk(&path, out, problems);
-            } else if score_file::parse_file_name(&name).is_some() {
-                out.push(path);
-            }
-        }
-    }
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            walk(input, &mut out, &mut problems);
+            let found = crate::score_file::files_in(input);
+            out.extend(found.files);
+            problems.extend(found.errors.into_iter().map(|e| LoadError::Unreadable {
+                path: e.path,
+                error: e.source,
+            }));
         } else if input.is_file() {
             out.push(input.clone());
         } else {

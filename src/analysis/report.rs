@@ -3,8 +3,8 @@
 //! histogram, category means, flagged questions with their stems). Every
 //! number is formatted here, so the template only places text.
 
+use crate::formula_guard::guard_record;
 use crate::render::data::breakable;
-use crate::spreadsheet::excel_safe_record;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
@@ -59,7 +59,7 @@ pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
         "few_answers".into(),
         "flags".into(),
     ]);
-    w.write_record(excel_safe_record(&header))?;
+    w.write_record(guard_record(&header))?;
     for it in items {
         let mut row = vec![
             it.id.clone(),
@@ -97,7 +97,7 @@ pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        w.write_record(excel_safe_record(&row))?;
+        w.write_record(guard_record(&row))?;
     }
     finish(w)
 }
@@ -133,7 +133,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
     for c in &categories {
         header.extend(["mean", "max", "percent"].map(|s| format!("{c}_{s}")));
     }
-    w.write_record(excel_safe_record(&header))?;
+    w.write_record(guard_record(&header))?;
     for e in exams {
         let mut row = vec![
             e.id.clone(),
@@ -163,7 +163,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
                 None => row.extend([String::new(), String::new(), String::new()]),
             }
         }
-        w.write_record(excel_safe_record(&row))?;
+        w.write_record(guard_record(&row))?;
     }
     finish(w)
 }

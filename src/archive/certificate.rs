@@ -6,7 +6,6 @@
 //! PDF's text back with `pdftotext`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::Serialize;
 
@@ -170,17 +169,8 @@ pub enum CertError {
         path: PathBuf,
         error: std::io::Error,
     },
-    #[error(
-        "cannot run pdftotext to read {}: {error}; install poppler-utils (scripts/setup.sh does)",
-        pdf.display()
-    )]
-    NoPdftotext { pdf: PathBuf, error: std::io::Error },
-    #[error("pdftotext could not read {} ({status}): {stderr}", pdf.display())]
-    Pdftotext {
-        pdf: PathBuf,
-        status: std::process::ExitStatus,
-        stderr: String,
-    },
+    #[error(transparent)]
+    Poppler(#[from] crate::poppler::PopplerError),
 }
 
 fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CertError {
@@ -287,24 +277,7 @@ fn usable_fonts(families: &fonts::FontFamilies, seen: &[String]) -> String {
 
 /// The text of a PDF, as `pdftotext` reads it.
 pub fn pdf_text(pdf: &Path) -> Result<String, CertError> {
-    let output = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(pdf)
-        .arg("-")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|error| CertError::NoPdftotext {
-            pdf: pdf.to_path_buf(),
-            error,
-        })?;
-    if !output.status.success() {
-        return Err(CertError::Pdftotext {
-            pdf: pdf.to_path_buf(),
-            status: output.status,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(crate::poppler::text(pdf)?)
 }
 
 /// The text of PDF bytes (a certificate rendered again), as `pdftotext` reads it.

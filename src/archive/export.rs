@@ -4,7 +4,7 @@
 //! [`super::record`]); a record that does not verify shows no result.
 //! Pure: opened records in, file bytes out.
 
-use crate::spreadsheet::excel_safe;
+use crate::formula_guard;
 use jiff::civil::Date;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -66,7 +66,7 @@ pub enum Cell {
 impl Cell {
     fn csv(&self) -> String {
         match self {
-            Cell::Text(t) => excel_safe(t).into_owned(),
+            Cell::Text(t) => formula_guard::guard(t).into_owned(),
             Cell::Number(n) => n.to_string(),
         }
     }

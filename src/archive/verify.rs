@@ -359,30 +359,27 @@ pub fn check_chain(lines: &[Line], cut_short: bool) -> (Vec<(usize, &Entry)>, Ve
     (chain, findings)
 }
 
-/// Every file under `records/` (hidden files skipped: a crash may leave
-/// temporary `.name.XXXX.tmp` files), as `/`-separated archive paths.
+/// Every file under `records/`, as `/`-separated archive paths, by
+/// [`crate::discover`]'s rule (a crash may leave temporary
+/// `.name.XXXX.tmp` files, which are no records).
 pub fn record_files(archive: &Path) -> std::io::Result<Vec<String>> {
-    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let rel = format!("{rel}/{name}");
-            if entry.file_type()?.is_dir() {
-                walk(&entry.path(), &rel, out)?;
-            } else {
-                out.push(rel);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
     let dir = archive.join(store::RECORDS);
-    if dir.is_dir() {
-        walk(&dir, store::RECORDS, &mut out)?;
+    if !dir.is_dir() {
+        return Ok(Vec::new());
     }
+    let files = crate::discover::files(&dir, crate::discover::Depth::Tree, |_| true)
+        .all_or_first_error()
+        .map_err(|e| std::io::Error::new(e.source.kind(), e.to_string()))?;
+    let mut out: Vec<String> = files
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(archive).unwrap_or(p);
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
     out.sort();
     Ok(out)
 }

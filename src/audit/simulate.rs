@@ -33,8 +33,8 @@ use super::text::{self, ABSOLUTE_TERMS, FALSE_CUES, Words, length};
 use crate::bank::{Bank, Question, QuestionType};
 use crate::blueprint::Blueprint;
 use crate::draw::{self, DrawRequest, Holder, Shortage};
+use crate::grade::answer_file::Answer;
 use crate::grade::score::{self, Adjustments};
-use crate::grade::sheet::Answer;
 use crate::paper::{Candidate, Key, Paper, PaperQuestion};
 use crate::rng::DrawRng;
 

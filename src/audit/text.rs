@@ -16,7 +16,7 @@ pub fn length(text: &str) -> usize {
 /// kept (CJK characters are letters): `「以上，都对！」` → `以上都对` — the
 /// bank's stem normal form after the spreadsheets' width folding.
 pub fn normalise(text: &str) -> String {
-    crate::bank::normalise_stem(&crate::spreadsheet::fold_width(text))
+    crate::bank::normalise_stem(&crate::answer_words::fold_width(text))
 }
 
 fn jieba() -> &'static Jieba {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use toml::de::DeTable;
@@ -66,10 +66,15 @@ pub fn load(dir: &Path) -> LoadedBank {
     let bank_path = dir.join("bank.toml");
     let header = read_source(&bank_path, &mut diags).and_then(|f| read_header(&f, &mut diags));
 
-    let mut paths = Vec::new();
-    collect_toml_files(dir, &mut paths, &mut diags);
+    let found = toml_files(dir);
+    for e in &found.errors {
+        diags.push(
+            Diagnostic::file(&e.path, format!("cannot read the folder: {}", e.source))
+                .with_hint("check that you may list this folder"),
+        );
+    }
+    let mut paths = found.files;
     paths.retain(|p| p != &bank_path);
-    paths.sort();
 
     let declared: Option<Vec<String>> = header
         .as_ref()
@@ -114,30 +119,13 @@ pub fn load(dir: &Path) -> LoadedBank {
     }
 }
 
-fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            diags.push(
-                Diagnostic::file(dir, format!("cannot read the folder: {e}"))
-                    .with_hint("check that you may list this folder"),
-            );
-            return;
-        }
-    };
-    for entry in entries {
-        let Ok(entry) = entry else { continue };
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            collect_toml_files(&path, out, diags);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
+/// The bank's TOML files: every `*.toml` under `dir`, by
+/// [`crate::discover`]'s rule (so `bank import` sees the files the loader
+/// reads, and no others).
+pub fn toml_files(dir: &Path) -> crate::discover::Found {
+    crate::discover::files(dir, crate::discover::Depth::Tree, |p| {
+        p.extension().is_some_and(|e| e == "toml")
+    })
 }
 
 type Header = (String, String, Vec<Category>);

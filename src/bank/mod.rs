@@ -6,7 +6,7 @@ mod load;
 mod stats;
 
 pub use digest::{bank_digest, canonical_json, question_digest};
-pub use load::{LoadedBank, load, normalise_stem};
+pub use load::{LoadedBank, load, normalise_stem, toml_files};
 pub use stats::{Stats, stats};
 
 use std::fmt;

@@ -6,20 +6,7 @@
 //! a leading `'`, which `bank import` removes again.
 
 use crate::bank::{Answer, Bank, MAX_OPTIONS, Question, letter};
-use crate::spreadsheet::{FORMULA_STARTS, unguard_formula};
-
-/// `text` safe to open in Excel: `'` before a text starting with `=`, `+`,
-/// `-` or `@`, so `=HYPERLINK(…)` in a stem stays text and cannot run — and
-/// before a text that already starts with such a `'` (`'=x`), so import,
-/// which takes one off, gives it back as written.
-pub fn guard_formula(text: &str) -> String {
-    let formula = text.starts_with(FORMULA_STARTS) && !text.starts_with('\'');
-    if formula || unguard_formula(text) != text {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
+use crate::formula_guard::guard_record;
 
 /// The header written; every name is one `bank import` recognises.
 pub fn header() -> Vec<String> {
@@ -66,7 +53,7 @@ pub fn write(bank: &Bank, questions: &[&Question]) -> Vec<u8> {
         row.push(q.group.clone().unwrap_or_default());
         row.push(if q.fixed_order { "是" } else { "" }.to_string());
         writer
-            .write_record(row.iter().map(|cell| guard_formula(cell)))
+            .write_record(guard_record(&row))
             .expect("writing to memory");
     }
     writer.into_inner().expect("writing to memory")

@@ -131,7 +131,7 @@ mod tests {
                 path: "t.csv".into(),
                 rows: crate::spreadsheet::parse_csv(&text).unwrap(),
                 encoding: None,
-                sheet: None,
+                worksheet: None,
             };
             let columns = import::find_columns(&table, &[]).unwrap();
             let (drafts, rejections) = import::read_rows(&table, &columns);

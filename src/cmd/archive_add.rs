@@ -27,7 +27,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<Status> {
     let key = PublicKey::read(&args.pubkey)?;
-    let files = crate::cmd::verify::find_score_files(&args.paths)?;
+    let files = crate::score_file::find(&args.paths)?;
     if files.is_empty() {
         bail!(
             "no score files (*.score.toml) under {}; give the folder `certexam grade --out` wrote",

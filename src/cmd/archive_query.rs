@@ -1,6 +1,6 @@
 //! `certexam archive query`: who is certified, until when.
 
-use crate::spreadsheet::excel_safe_record;
+use crate::formula_guard::guard_record;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -83,7 +83,7 @@ pub fn run(args: &Args) -> Result<Status> {
         );
     } else if args.csv {
         let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-        w.write_record(excel_safe_record([
+        w.write_record(guard_record([
             "exam",
             "candidate",
             "name",
@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> Result<Status> {
             "fingerprint",
         ]))?;
         for r in &rows {
-            w.write_record(excel_safe_record([
+            w.write_record(guard_record([
                 r.exam,
                 r.candidate,
                 r.name,

@@ -175,7 +175,7 @@ pub fn run(args: &Args) -> Result<Status> {
         let report = Report {
             ok: !problems,
             file: args.file.display().to_string(),
-            sheet: table.sheet.as_deref(),
+            sheet: table.worksheet.as_deref(),
             encoding: table.encoding,
             out: args.out.display().to_string(),
             dry_run: args.dry_run,
@@ -195,7 +195,7 @@ pub fn run(args: &Args) -> Result<Status> {
         return Ok(Status::from_problems(problems));
     }
 
-    let place = match &table.sheet {
+    let place = match &table.worksheet {
         Some(sheet) => format!("{} [{sheet}]", args.file.display()),
         None => args.file.display().to_string(),
     };
@@ -346,9 +346,7 @@ fn read_existing(dir: &Path) -> Result<Existing> {
             dir.display()
         );
     }
-    let mut paths = Vec::new();
-    collect_toml(dir, &mut paths)?;
-    for path in paths {
+    for path in bank::toml_files(dir).all_or_first_error()? {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
@@ -377,23 +375,6 @@ fn read_existing(dir: &Path) -> Result<Existing> {
     }
     existing.bank = loaded.bank;
     Ok(existing)
-}
-
-/// The TOML files under `dir` that the bank loader reads (hidden ones skipped).
-fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            collect_toml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Loads the bank as it will be after the import (in a temporary folder)

@@ -16,7 +16,7 @@ use crate::attendance;
 use crate::fsutil;
 use crate::grade::report::{self, Change, Row};
 use crate::grade::store::{self, Decision, Existing, Output};
-use crate::grade::{self, Meta, PaperSet, Reason, Reject, sheet};
+use crate::grade::{self, Meta, PaperSet, Reason, Reject, answer_file};
 use crate::paper;
 use crate::roster;
 use crate::score_file::ScoreFile;
@@ -156,7 +156,7 @@ pub fn run(args: &Args) -> Result<Status> {
         );
     }
 
-    let read = sheet::read_all(&args.sheets);
+    let read = answer_file::read_all(&args.sheets);
     for note in &read.notes {
         eprintln!("note: {note}");
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::Status;
@@ -42,43 +42,6 @@ struct Checked {
     pass: Option<bool>,
 }
 
-/// Score files under `paths`: files as given, folders searched recursively
-/// (hidden entries skipped), sorted.
-pub fn find_score_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut found)?;
-        } else if path.exists() {
-            found.push(path.clone());
-        } else {
-            bail!("{} does not exist", path.display());
-        }
-    }
-    found.sort();
-    found.dedup();
-    Ok(found)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, found)?;
-        } else if score_file::parse_file_name(&name).is_some() {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// A regrade whose earlier version is gone or replaced: the history of a
 /// result must be complete (a v2 without its v1 hides what was changed).
 fn superseded_problem(file: &Path, s: &score_file::ScoreFile) -> Option<String> {
@@ -104,7 +67,7 @@ fn superseded_problem(file: &Path, s: &score_file::ScoreFile) -> Option<String> 
 
 pub fn run(args: &Args) -> Result<Status> {
     let key = PublicKey::read(&args.pubkey)?;
-    let files = find_score_files(&args.paths)?;
+    let files = score_file::find(&args.paths)?;
     if files.is_empty() {
         bail!(
             "no score files (*.score.toml) under {}",

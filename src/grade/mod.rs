@@ -2,13 +2,13 @@
 //! roster), every sheet that cannot be graded is set aside with the reason,
 //! and every good one becomes a [`ScoreFile`]. Nothing is silently dropped.
 //!
-//! [`sheet`] reads and normalises sheets, [`score`] does the arithmetic,
+//! [`answer_file`] reads the typed answer files and normalises their answers, [`score`] does the arithmetic,
 //! [`store`] decides versions and writes signed files, [`report`] makes the
 //! CSV reports.
 
+pub mod answer_file;
 pub mod report;
 pub mod score;
-pub mod sheet;
 pub mod store;
 
 use std::collections::{BTreeSet, HashMap};
@@ -24,8 +24,8 @@ use crate::roster::{Roster, valid_candidate_id};
 use crate::score_file::{
     ExamInfo, FORMAT, Grading, KeyFix, PaperInfo, ScoreFile, SheetSource, Signer,
 };
+use answer_file::{Answer, BadAnswer, Layout, TypedAnswers};
 use score::{Adjustments, SectionPoints};
-use sheet::{Answer, BadAnswer, Layout, Sheet};
 
 /// Problems that stop grading before any sheet is looked at.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +134,7 @@ impl PaperSet {
             } else {
                 q.original.len().max(q.options.len())
             };
-            let answer = sheet::normalize(key, q.kind, options).map_err(|e| {
+            let answer = answer_file::normalize(key, q.kind, options).map_err(|e| {
                 bad(format!(
                     "{e} (letters are the bank's option letters, as in the question bank)"
                 ))
@@ -349,7 +349,7 @@ impl Reject {
 /// A sheet that fits its paper, ready to be scored.
 #[derive(Clone, Debug)]
 pub struct Accepted {
-    pub sheet: Sheet,
+    pub sheet: TypedAnswers,
     /// Index in [`PaperSet::papers`].
     pub paper: usize,
     pub answers: Vec<Answer>,
@@ -359,7 +359,7 @@ pub struct Accepted {
 /// Matches sheets with papers and the roster.
 pub fn reconcile(
     set: &PaperSet,
-    read: sheet::Read,
+    read: answer_file::Read,
     roster: Option<(&Path, &Roster)>,
     attendance: Option<&Attendance>,
 ) -> (Vec<Accepted>, Vec<Reject>) {
@@ -537,7 +537,7 @@ pub fn reconcile(
     (accepted, rejects)
 }
 
-fn place(s: &Sheet) -> String {
+fn place(s: &TypedAnswers) -> String {
     if s.row == 0 {
         s.source.display().to_string()
     } else {
@@ -547,7 +547,7 @@ fn place(s: &Sheet) -> String {
 
 /// Checks that a sheet has one answer per question and that each fits its
 /// question; returns the normalised answers.
-fn check_answers(s: &Sheet, paper: &Paper) -> Result<Vec<Answer>, Vec<Reason>> {
+fn check_answers(s: &TypedAnswers, paper: &Paper) -> Result<Vec<Answer>, Vec<Reason>> {
     let questions = &paper.content.questions;
     let n = questions.len();
     let given = s.answers.len();
@@ -581,7 +581,7 @@ fn check_answers(s: &Sheet, paper: &Paper) -> Result<Vec<Answer>, Vec<Reason>> {
     let mut tf_bad = Vec::new();
     let mut out = Vec::with_capacity(n);
     for (q, typed) in questions.iter().zip(answers) {
-        match sheet::normalize(typed, q.kind, q.options.len()) {
+        match answer_file::normalize(typed, q.kind, q.options.len()) {
             Ok(a) => out.push(a),
             Err(e @ BadAnswer::NotTrueFalse { .. }) => tf_bad.push((q.number, e)),
             Err(e) => options_bad.push((q.number, e)),
@@ -636,7 +636,7 @@ pub fn build(set: &PaperSet, acc: &Accepted, adjust: &Adjustments, meta: &Meta) 
             .map(|(id, key)| KeyFix {
                 id: id.clone(),
                 key_bank: match key {
-                    Answer::Letters(l) => sheet::letters(l),
+                    Answer::Letters(l) => answer_file::letters(l),
                     Answer::TrueFalse(b) => b.to_string(),
                     Answer::Blank => String::new(),
                 },

@@ -3,7 +3,7 @@
 //! candidate × bank question), `rejects.csv` (every sheet set aside) and
 //! `regrade.csv` (who changed and why, appended run after run).
 
-use crate::spreadsheet::excel_safe_record;
+use crate::formula_guard::guard_record;
 use std::collections::BTreeSet;
 
 use anyhow::Result;
@@ -71,7 +71,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
         ]
         .map(String::from),
     );
-    w.write_record(excel_safe_record(&header))?;
+    w.write_record(guard_record(&header))?;
     for r in rows {
         let s = r.score;
         let o = &s.result;
@@ -109,7 +109,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
                 .join(" "),
             o.valid_until.clone().unwrap_or_default(),
         ]);
-        w.write_record(excel_safe_record(&record))?;
+        w.write_record(guard_record(&record))?;
     }
     finish(w)
 }
@@ -117,7 +117,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
 /// `items.csv`: one row per candidate × question, keyed by bank id.
 pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
     let mut w = crate::spreadsheet::report_writer();
-    w.write_record(excel_safe_record([
+    w.write_record(guard_record([
         "exam",
         "candidate",
         "paper",
@@ -138,7 +138,7 @@ pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
     for r in rows {
         let s = r.score;
         for q in &s.questions {
-            w.write_record(excel_safe_record([
+            w.write_record(guard_record([
                 s.exam.id.as_str(),
                 s.candidate.id.as_str(),
                 s.paper.id.as_str(),
@@ -164,7 +164,7 @@ pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
 /// `rejects.csv`: source, row, candidate, paper, code, reason.
 pub fn rejects_csv(rejects: &[Reject]) -> Result<Vec<u8>> {
     let mut w = crate::spreadsheet::report_writer();
-    w.write_record(excel_safe_record([
+    w.write_record(guard_record([
         "source",
         "row",
         "candidate",
@@ -174,7 +174,7 @@ pub fn rejects_csv(rejects: &[Reject]) -> Result<Vec<u8>> {
     ]))?;
     for r in rejects {
         let code = r.reasons.first().map_or("", |x| x.code());
-        w.write_record(excel_safe_record([
+        w.write_record(guard_record([
             r.source.display().to_string().as_str(),
             &if r.row == 0 {
                 String::new()
@@ -210,7 +210,7 @@ pub fn regrade_csv(existing: &[u8], regrades: &[(&ScoreFile, &ScoreFile)]) -> Re
     let mut out = Vec::new();
     if existing.is_empty() {
         let mut w = crate::spreadsheet::report_writer();
-        w.write_record(excel_safe_record(REGRADE_HEADER))?;
+        w.write_record(guard_record(REGRADE_HEADER))?;
         out = finish(w)?;
     } else {
         out.extend_from_slice(existing);
@@ -222,7 +222,7 @@ pub fn regrade_csv(existing: &[u8], regrades: &[(&ScoreFile, &ScoreFile)]) -> Re
         .has_headers(false)
         .from_writer(Vec::new());
     for (old, new) in regrades {
-        w.write_record(excel_safe_record([
+        w.write_record(guard_record([
             new.graded_at.as_str(),
             new.exam.id.as_str(),
             new.candidate.id.as_str(),

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bank::QuestionType;
-use crate::grade::sheet::{Answer, letters};
+use crate::grade::answer_file::{Answer, letters};
 use crate::paper::{Key, Paper, PaperQuestion, Scoring};
 use crate::score_file::{
     CategoryScore, FailedGate, Judgement, Outcome, Points, QuestionScore, SectionScore, percent,

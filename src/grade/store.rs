@@ -26,19 +26,22 @@ impl Existing {
     /// Lists `dir` (missing is empty).
     pub fn scan(dir: &Path) -> Result<Existing> {
         let mut by_candidate: HashMap<String, Vec<(u32, PathBuf)>> = HashMap::new();
-        let entries = match fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-        };
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+        if !dir.exists() {
+            return Ok(Existing::default());
+        }
+        let found = crate::discover::files(dir, crate::discover::Depth::Flat, |_| true)
+            .all_or_first_error()?;
+        for path in found {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             if let Some((candidate, version)) = score_file::parse_file_name(&name) {
                 by_candidate
                     .entry(candidate.to_string())
                     .or_default()
-                    .push((version, entry.path()));
+                    .push((version, path.clone()));
             }
         }
         for versions in by_candidate.values_mut() {

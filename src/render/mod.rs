@@ -479,20 +479,19 @@ fn write_templates(build: &Path, user: Option<&Path>) -> Result<(), RenderError>
     Ok(())
 }
 
+/// Copies the user's template folder into the build folder, by
+/// [`crate::discover`]'s rule (an editor's `.swp` or Office's `~$` file is
+/// no template).
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+    let found = crate::discover::files(from, crate::discover::Depth::Tree, |_| true)
+        .all_or_first_error()
+        .map_err(|e| std::io::Error::new(e.source.kind(), e.to_string()))?;
+    for file in found {
+        let target = to.join(file.strip_prefix(from).unwrap_or(&file));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
         }
-        let target = to.join(&name);
-        if entry.file_type()?.is_dir() {
-            std::fs::create_dir_all(&target)?;
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
+        std::fs::copy(&file, &target)?;
     }
     Ok(())
 }

@@ -1,12 +1,10 @@
 //! Scanned pages in, grey images out: PDF pages through poppler's
-//! `pdftoppm` (the only place that runs it), JPEG through a DCT-scaling
+//! `pdftoppm` ([`crate::poppler`]), JPEG through a DCT-scaling
 //! decoder so a 300 dpi page costs a quarter of a full decode, and PNG/TIFF
 //! through the `image` crate. Every page comes out at roughly the working
 //! resolution ([`TARGET_DPI`]); the reader needs no more for 4.4 mm bubbles.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use image::GrayImage;
 
@@ -48,23 +46,8 @@ pub enum LoadError {
     },
     #[error("{}: not a readable image ({message}); scan it again or export it as JPEG, PNG or PDF", path.display())]
     Decode { path: PathBuf, message: String },
-    #[error(
-        "cannot run {program} to read {}: {source}; install poppler-utils (scripts/setup.sh)",
-        path.display()
-    )]
-    Spawn {
-        program: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{program} failed on {} page {page} ({status}): {stderr}", path.display())]
-    Failed {
-        program: &'static str,
-        path: PathBuf,
-        page: u32,
-        status: std::process::ExitStatus,
-        stderr: String,
-    },
+    #[error(transparent)]
+    Poppler(#[from] crate::poppler::PopplerError),
     #[error("{} is not a scan: use PDF, JPEG, PNG or TIFF files", path.display())]
     NotAScan { path: PathBuf },
 }
@@ -88,42 +71,27 @@ pub fn list_pages(paths: &[PathBuf]) -> (Vec<PageRef>, Vec<LoadError>) {
     let mut errors = Vec::new();
     for path in paths {
         let files: Vec<PathBuf> = if path.is_dir() {
-            match std::fs::read_dir(path) {
-                Ok(entries) => {
-                    let mut files: Vec<PathBuf> = entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| {
-                            !p.file_name()
-                                .unwrap_or_default()
-                                .to_string_lossy()
-                                .starts_with('.')
-                                && kind_of(p).is_some()
-                        })
-                        .collect();
-                    files.sort();
-                    files
-                }
-                Err(source) => {
-                    errors.push(LoadError::Io {
-                        path: path.clone(),
-                        source,
-                    });
-                    continue;
-                }
-            }
+            let found = crate::discover::files(path, crate::discover::Depth::Flat, |p| {
+                kind_of(p).is_some()
+            });
+            errors.extend(found.errors.into_iter().map(|e| LoadError::Io {
+                path: e.path,
+                source: e.source,
+            }));
+            found.files
         } else {
             vec![path.clone()]
         };
         for file in files {
             match kind_of(&file) {
                 None => errors.push(LoadError::NotAScan { path: file }),
-                Some(Kind::Pdf) => match pdf_page_count(&file) {
+                Some(Kind::Pdf) => match crate::poppler::page_count(&file) {
                     Ok(n) => pages.extend((1..=n).map(|page| PageRef {
                         file: file.clone(),
                         page,
                         kind: Kind::Pdf,
                     })),
-                    Err(e) => errors.push(e),
+                    Err(e) => errors.push(e.into()),
                 },
                 Some(kind) => {
                     if let Err(source) = std::fs::metadata(&file) {
@@ -140,71 +108,6 @@ pub fn list_pages(paths: &[PathBuf]) -> (Vec<PageRef>, Vec<LoadError>) {
         }
     }
     (pages, errors)
-}
-
-fn run_poppler(
-    program: &'static str,
-    args: &[&std::ffi::OsStr],
-    path: &Path,
-    page: u32,
-) -> Result<Vec<u8>, LoadError> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| LoadError::Spawn {
-            program,
-            path: path.to_path_buf(),
-            source,
-        })?;
-    // Read stderr on a thread so a chatty child cannot block on a full pipe.
-    let mut stderr = child.stderr.take().expect("piped");
-    let errs = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let mut out = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_end(&mut out)
-        .map_err(|source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        });
-    let status = child.wait().map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let stderr = errs.join().unwrap_or_default();
-    read?;
-    if !status.success() {
-        return Err(LoadError::Failed {
-            program,
-            path: path.to_path_buf(),
-            page,
-            status,
-            stderr: stderr.trim().to_string(),
-        });
-    }
-    Ok(out)
-}
-
-/// The number of pages of a PDF, from poppler's `pdfinfo`.
-fn pdf_page_count(path: &Path) -> Result<u32, LoadError> {
-    let out = run_poppler("pdfinfo", &[path.as_os_str()], path, 0)?;
-    let text = String::from_utf8_lossy(&out);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .ok_or_else(|| LoadError::Decode {
-            path: path.to_path_buf(),
-            message: "pdfinfo reports no page count".into(),
-        })
 }
 
 /// Loads one page as a grey image at about [`TARGET_DPI`].
@@ -240,60 +143,7 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
 }
 
 fn load_pdf_page(path: &Path, page: u32) -> Result<GrayImage, LoadError> {
-    let n = page.to_string();
-    let dpi = format!("{}", TARGET_DPI as u32);
-    let args: Vec<&std::ffi::OsStr> = vec![
-        "-r".as_ref(),
-        dpi.as_ref(),
-        "-gray".as_ref(),
-        "-f".as_ref(),
-        n.as_ref(),
-        "-l".as_ref(),
-        n.as_ref(),
-        "-singlefile".as_ref(),
-        path.as_os_str(),
-    ];
-    let out = run_poppler("pdftoppm", &args, path, page)?;
-    parse_pgm(&out).ok_or_else(|| LoadError::Decode {
-        path: path.to_path_buf(),
-        message: format!("pdftoppm gave no image for page {page}"),
-    })
-}
-
-/// Parses the binary PGM (`P5`, 8 bit) that `pdftoppm -gray` writes.
-fn parse_pgm(bytes: &[u8]) -> Option<GrayImage> {
-    let mut fields = Vec::new();
-    let mut i = 2;
-    if !bytes.starts_with(b"P5") {
-        return None;
-    }
-    while fields.len() < 3 {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if bytes.get(i) == Some(&b'#') {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        fields.push(
-            std::str::from_utf8(&bytes[start..i])
-                .ok()?
-                .parse::<u32>()
-                .ok()?,
-        );
-    }
-    let (w, h, max) = (fields[0], fields[1], fields[2]);
-    if max != 255 {
-        return None;
-    }
-    let data = bytes.get(i + 1..i + 1 + (w * h) as usize)?;
-    GrayImage::from_raw(w, h, data.to_vec())
+    Ok(crate::poppler::gray_page(path, page, TARGET_DPI as u32)?)
 }
 
 /// Decodes a JPEG straight to about [`TARGET_DPI`], using the decoder's
@@ -366,16 +216,6 @@ pub fn downscale(img: GrayImage) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pgm_from_pdftoppm_is_parsed() {
-        let mut bytes = b"P5\n3 2\n255\n".to_vec();
-        bytes.extend([0, 1, 2, 3, 4, 5]);
-        let img = parse_pgm(&bytes).unwrap();
-        assert_eq!((img.width(), img.height()), (3, 2));
-        assert_eq!(img.get_pixel(2, 1).0, [5]);
-        assert!(parse_pgm(b"P6\n1 1\n255\n\0\0\0").is_none());
-    }
 
     #[test]
     fn a_300_dpi_page_is_halved_and_a_150_dpi_page_kept() {

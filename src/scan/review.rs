@@ -4,13 +4,13 @@
 //! writes into review.csv's `decision` column are applied here on the next
 //! run, so the same scans plus the decisions give a complete sheets.csv.
 
+use crate::formula_guard::guard_record;
 use crate::spreadsheet::Table;
-use crate::spreadsheet::excel_safe_record;
 use std::collections::BTreeMap;
 
 use super::bubbles::Reading;
 use super::{Index, Outcome, PageRead, PaperInfo, QuestionRead};
-use crate::spreadsheet::fold_width;
+use crate::answer_words::{self, TruthContext, fold_width};
 
 /// What a cell of sheets.csv holds when a question could not be read: not
 /// an answer, so `grade` refuses the sheet instead of scoring a guess.
@@ -167,7 +167,8 @@ pub fn read_decisions(table: &Table, index: &Index) -> (Decisions, Vec<BadDecisi
 }
 
 /// A typed decision as it goes into sheets.csv: `-` → unanswered, options
-/// upper-cased and in order, 对/错/√/× → T/F; checked against the question.
+/// upper-cased and in order, a true/false word ([`answer_words`]) → T/F;
+/// checked against the question.
 fn normalise_decision(typed: &str, info: &PaperInfo, question: u32) -> Result<String, String> {
     let codes: Vec<&str> = info
         .layout
@@ -181,32 +182,33 @@ fn normalise_decision(typed: &str, info: &PaperInfo, question: u32) -> Result<St
             info.paper_id
         ));
     }
-    if typed == "-" {
+    if answer_words::is_unanswered(typed) {
         return Ok(String::new());
     }
-    let tf = codes == ["T", "F"];
-    let mut chosen: Vec<&str> = Vec::new();
-    for c in typed.chars().filter(|c| !c.is_whitespace() && *c != ',') {
-        let code = match (tf, c.to_ascii_uppercase()) {
-            (true, '对' | '√' | '✓' | 'T') => "T",
-            (true, '错' | '×' | '✗' | 'F') => "F",
-            (false, u) => match codes.iter().find(|k| k.starts_with(u)) {
-                Some(k) => k,
-                None => {
-                    return Err(format!(
-                        "decision `{typed}`: question {question} has options {}; write the marked ones (e.g. `{}`) or `-` for unanswered",
-                        codes.join(""),
-                        codes[0]
-                    ));
-                }
-            },
-            (true, _) => {
-                return Err(format!(
-                    "decision `{typed}`: question {question} is true/false; write T or F (对/错), or `-` for unanswered"
-                ));
-            }
+    if codes == ["T", "F"] {
+        return match answer_words::truth(typed, TruthContext::AnswerSheet) {
+            Some(true) => Ok("T".into()),
+            Some(false) => Ok("F".into()),
+            None => Err(format!(
+                "decision `{typed}`: question {question} is true/false; write T or F (对/错), or `-` for unanswered"
+            )),
         };
-        if !chosen.contains(&code) {
+    }
+    let not_an_option = || {
+        format!(
+            "decision `{typed}`: question {question} has options {}; write the marked ones (e.g. `{}`) or `-` for unanswered",
+            codes.join(""),
+            codes[0]
+        )
+    };
+    let mut chosen: Vec<&str> = Vec::new();
+    for index in answer_words::letters(typed).map_err(|_| not_an_option())? {
+        let letter = char::from(b'A' + index);
+        let code = codes
+            .iter()
+            .find(|k| k.starts_with(letter))
+            .ok_or_else(not_an_option)?;
+        if !chosen.contains(code) {
             chosen.push(code);
         }
     }
@@ -486,6 +488,8 @@ fn candidate_of(index: &Index, paper: &str) -> String {
 
 /// sheets.csv in the wide layout `grade` reads: `candidate,paper,1,2,…`;
 /// a paper with fewer questions than the longest leaves its last cells empty.
+/// Its cells are ids and letters, but they pass the formula guard all the
+/// same: a candidate id comes from a roster someone else typed.
 pub fn sheets_csv(rows: &[SheetRow]) -> Vec<u8> {
     let width = rows.iter().map(|r| r.answers.len()).max().unwrap_or(0);
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -496,7 +500,8 @@ pub fn sheets_csv(rows: &[SheetRow]) -> Vec<u8> {
         let mut rec = vec![r.candidate.clone(), r.paper.clone()];
         rec.extend(r.answers.iter().cloned());
         rec.resize(width + 2, String::new());
-        w.write_record(&rec).expect("writing to memory");
+        w.write_record(guard_record(&rec))
+            .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }
@@ -507,7 +512,7 @@ pub fn review_csv(rows: &[ReviewRow]) -> Vec<u8> {
     let mut w = crate::spreadsheet::report_writer();
     w.write_record(REVIEW_HEADER).expect("writing to memory");
     for r in rows {
-        w.write_record(excel_safe_record([
+        w.write_record(guard_record([
             r.file.as_str(),
             &if r.page == 0 {
                 String::new()
@@ -544,7 +549,7 @@ pub fn log_csv(rows: &[LogRow]) -> Vec<u8> {
     ])
     .expect("writing to memory");
     for r in rows {
-        w.write_record(excel_safe_record([
+        w.write_record(guard_record([
             r.file.as_str(),
             &r.page.to_string(),
             r.status,
@@ -602,5 +607,110 @@ mod tests {
             );
         }
         assert!(String::from_utf8_lossy(&review).contains(",'@SUM(1),"));
+    }
+
+    /// A paper of three questions: 1 true/false, 2 single of four options,
+    /// 3 multiple of four options.
+    fn paper() -> PaperInfo {
+        use crate::sheet::{SheetOption, SheetQuestion};
+        let letters = |n: u8| {
+            (0..n)
+                .map(|i| {
+                    let l = char::from(b'A' + i).to_string();
+                    SheetOption {
+                        code: l.clone(),
+                        label: l,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let questions = [
+            SheetQuestion {
+                number: 1,
+                section: 1,
+                options: crate::sheet::true_false_options(true),
+            },
+            SheetQuestion {
+                number: 2,
+                section: 1,
+                options: letters(4),
+            },
+            SheetQuestion {
+                number: 3,
+                section: 1,
+                options: letters(4),
+            },
+        ];
+        PaperInfo {
+            paper_id: "ABCD2345".into(),
+            candidate: Some("E001".into()),
+            layout: crate::sheet::layout(&questions),
+            single: BTreeMap::from([(1, true), (2, true), (3, false)]),
+            questions: 3,
+        }
+    }
+
+    /// `scan --fix` reads the words `grade` and `bank import` read: 是 and
+    /// the traditional 對/錯 were refused here before there was one list.
+    #[test]
+    fn decisions_take_every_answer_word() {
+        let info = paper();
+        for word in ["对", "對", "是", "√", "T", "ｔ", "true", "A", "对的"] {
+            assert_eq!(
+                normalise_decision(word, &info, 1).as_deref(),
+                Ok("T"),
+                "{word}"
+            );
+        }
+        for word in ["错", "錯", "否", "×", "F", "X", "不对", "B", "錯誤"] {
+            assert_eq!(
+                normalise_decision(word, &info, 1).as_deref(),
+                Ok("F"),
+                "{word}"
+            );
+        }
+        assert_eq!(normalise_decision("-", &info, 1).as_deref(), Ok(""));
+        assert_eq!(normalise_decision("－", &info, 2).as_deref(), Ok(""));
+        assert!(
+            normalise_decision("C", &info, 1)
+                .unwrap_err()
+                .contains("true/false")
+        );
+        assert_eq!(normalise_decision("ｂ", &info, 2).as_deref(), Ok("B"));
+        for typed in ["CA", "A、C", "ａ，ｃ", "A;C", "A/C", "ACA"] {
+            assert_eq!(
+                normalise_decision(typed, &info, 3).as_deref(),
+                Ok("AC"),
+                "{typed}"
+            );
+        }
+        assert!(
+            normalise_decision("AB", &info, 2)
+                .unwrap_err()
+                .contains("one answer")
+        );
+        assert!(
+            normalise_decision("E", &info, 2)
+                .unwrap_err()
+                .contains("has options ABCD")
+        );
+        assert!(
+            normalise_decision("A?", &info, 3)
+                .unwrap_err()
+                .contains("has options ABCD")
+        );
+    }
+
+    /// sheets.csv passes the formula guard too: a roster id is someone
+    /// else's typing.
+    #[test]
+    fn sheets_csv_cells_are_guarded() {
+        let bytes = sheets_csv(&[SheetRow {
+            candidate: "=1+1".into(),
+            paper: "ABCD2345".into(),
+            answers: vec!["A".into(), String::new()],
+        }]);
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, "candidate,paper,1,2\n'=1+1,ABCD2345,A,\n");
     }
 }

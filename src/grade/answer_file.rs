@@ -1,18 +1,21 @@
-//! Answer sheets as proctors produce them: a CSV typed in or exported from
-//! a form (wide: one column per question; compact: one `answers` field), or
-//! one TOML file per sheet — UTF-8 with or without a BOM. Each sheet keeps
-//! its file and row so that every problem can be traced back to it.
+//! Typed answer files as proctors produce them (not the printed answer
+//! sheet, which is [`crate::sheet`]): a CSV typed in or exported from a form
+//! (wide: one column per question; compact: one `answers` field) — scan's
+//! sheets.csv among them — or one TOML file per candidate, UTF-8 with or
+//! without a BOM. Each candidate's answers keep their file and row so that
+//! every problem can be traced back to it.
 //!
-//! Answers are normalised here the way people actually type them
-//! ([`normalize`]); whether they fit the paper is decided in [`super`].
+//! Answers are normalised here ([`normalize`]) with the words of
+//! [`crate::answer_words`]; whether they fit the paper is decided in [`super`].
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::answer_words::{self, TruthContext, fold_width};
 use crate::bank::QuestionType;
 use crate::diag::{SourceFile, read_source};
-use crate::spreadsheet::{self, Row, Table, fold_width};
+use crate::spreadsheet::{self, Row, Table};
 
 /// How a sheet was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +29,10 @@ pub enum Layout {
     Toml,
 }
 
-/// One answer sheet as read, before it is matched with a paper.
+/// One candidate's answers as read from an answer file, before they are
+/// matched with a paper.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sheet {
+pub struct TypedAnswers {
     /// The file as given on the command line.
     pub source: PathBuf,
     /// Line of the row in a CSV file; 0 for a TOML sheet.
@@ -55,7 +59,7 @@ pub struct Unreadable {
 /// Everything read from the sheet files.
 #[derive(Debug, Default)]
 pub struct Read {
-    pub sheets: Vec<Sheet>,
+    pub sheets: Vec<TypedAnswers>,
     pub unreadable: Vec<Unreadable>,
     /// Things ignored on purpose but worth saying (`column 备注 ignored`).
     pub notes: Vec<String>,
@@ -81,22 +85,15 @@ pub fn read_all(paths: &[PathBuf]) -> Read {
     let mut read = Read::default();
     for path in paths {
         if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| {
-                            let name = p.file_name().unwrap_or_default().to_string_lossy();
-                            !name.starts_with('.')
-                                && !name.starts_with("~$")
-                                && (name.ends_with(".csv")
-                                    || name.ends_with(".toml")
-                                    || spreadsheet::is_workbook(p))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            files.sort();
+            let found = crate::discover::files(path, crate::discover::Depth::Flat, |p| {
+                crate::discover::name_ends_with(p, ".csv")
+                    || crate::discover::name_ends_with(p, ".toml")
+                    || spreadsheet::is_workbook(p)
+            });
+            for e in found.errors {
+                read.unreadable.push(whole_file(&e.path, e.to_string()));
+            }
+            let files = found.files;
             if files.is_empty() {
                 read.unreadable.push(whole_file(
                     path,
@@ -294,7 +291,7 @@ fn read_table(table: &Table, read: &mut Read) {
                 .map(|&(_, c)| cells.get(c).map_or("", String::as_str).trim().to_string())
                 .collect(),
         };
-        read.sheets.push(Sheet {
+        read.sheets.push(TypedAnswers {
             source: path.to_path_buf(),
             row,
             candidate,
@@ -324,7 +321,7 @@ fn clean_id(text: &str) -> String {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TomlSheet {
+struct TomlAnswerFile {
     candidate: String,
     paper: String,
     answers: Vec<TomlAnswer>,
@@ -338,8 +335,8 @@ enum TomlAnswer {
 }
 
 fn read_toml(file: &SourceFile, read: &mut Read) {
-    match toml::from_str::<TomlSheet>(&file.text) {
-        Ok(sheet) => read.sheets.push(Sheet {
+    match toml::from_str::<TomlAnswerFile>(&file.text) {
+        Ok(sheet) => read.sheets.push(TypedAnswers {
             source: file.path.clone(),
             row: 0,
             candidate: clean_id(&sheet.candidate),
@@ -416,62 +413,32 @@ pub enum BadAnswer {
     Undecided,
 }
 
-/// Answers that mean "true" (after upper-casing): the first bubble on the
-/// sheet is 对/T, so `A` is true too.
-const TRUE_WORDS: &[&str] = &[
-    "对", "對", "正确", "正確", "√", "✓", "✔", "T", "TRUE", "Y", "YES", "是", "A",
-];
-/// Answers that mean "false"; the second bubble is 错/F, so `B` is false.
-const FALSE_WORDS: &[&str] = &[
-    "错", "錯", "错误", "錯誤", "×", "✗", "✘", "X", "F", "FALSE", "N", "NO", "否", "B",
-];
-
-/// Characters people put between the letters of a multiple answer.
-fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, ',' | '、' | ';' | '/' | '|' | '+' | '.' | '。')
-}
-
 /// Normalises one typed answer for a question of `kind` with `options`
 /// printed options (see the table in the README).
 pub fn normalize(typed: &str, kind: QuestionType, options: usize) -> Result<Answer, BadAnswer> {
-    let folded = fold_width(typed);
-    let text = folded.trim();
-    if text.is_empty() || text == "-" {
+    if answer_words::is_unanswered(typed) {
         return Ok(Answer::Blank);
     }
-    if text == crate::scan::review::UNDECIDED {
+    if fold_width(typed).trim() == crate::scan::review::UNDECIDED {
         return Err(BadAnswer::Undecided);
     }
     if kind == QuestionType::TrueFalse {
-        let word: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let word = word.to_uppercase();
-        return if TRUE_WORDS.contains(&word.as_str()) {
-            Ok(Answer::TrueFalse(true))
-        } else if FALSE_WORDS.contains(&word.as_str()) {
-            Ok(Answer::TrueFalse(false))
-        } else {
-            Err(BadAnswer::NotTrueFalse {
+        return answer_words::truth(typed, TruthContext::AnswerSheet)
+            .map(Answer::TrueFalse)
+            .ok_or_else(|| BadAnswer::NotTrueFalse {
                 typed: typed.trim().to_string(),
-            })
-        };
+            });
     }
-    let mut letters = Vec::new();
-    for c in text.chars().filter(|&c| !is_separator(c)) {
-        if !c.is_ascii_alphabetic() {
-            return Err(BadAnswer::NotLetters {
-                typed: typed.trim().to_string(),
-            });
-        }
-        let index = c.to_ascii_uppercase() as u8 - b'A';
-        if usize::from(index) >= options {
-            return Err(BadAnswer::NoSuchOption {
-                typed: typed.trim().to_string(),
-                letter: c.to_ascii_uppercase(),
-                options,
-                last: char::from(b'A' + options.clamp(1, 26) as u8 - 1),
-            });
-        }
-        letters.push(index);
+    let mut letters = answer_words::letters(typed).map_err(|_| BadAnswer::NotLetters {
+        typed: typed.trim().to_string(),
+    })?;
+    if let Some(&index) = letters.iter().find(|&&i| usize::from(i) >= options) {
+        return Err(BadAnswer::NoSuchOption {
+            typed: typed.trim().to_string(),
+            letter: char::from(b'A' + index),
+            options,
+            last: char::from(b'A' + options.clamp(1, 26) as u8 - 1),
+        });
     }
     if letters.is_empty() {
         return Ok(Answer::Blank);
