@@ -10,14 +10,11 @@ use serde::Serialize;
 use crate::Status;
 use crate::analysis::report::{self, ReportData};
 use crate::analysis::stats::{self, ExamStats, ItemStats};
-use crate::analysis::{self, LoadResult, Papers, fmt2, fmt4};
-use crate::cmd::render::TypstArgs;
+use crate::analysis::{LoadResult, fmt2, fmt4};
+use crate::cmd::common::{TypstArgs, document_options, load_scores, papers_for};
 use crate::fsutil;
-use crate::paper;
-use crate::render::document::{self, Document, DocumentOptions};
-use crate::render::typst::{self, Typst};
+use crate::render::document::{self, Document};
 use crate::score_file::ScoreFile;
-use crate::sign::PublicKey;
 
 /// The report template, shipped in the binary.
 pub const REPORT_TEMPLATE: (&str, &str) =
@@ -68,79 +65,8 @@ struct Flagged<'a> {
     flags: Vec<String>,
 }
 
-/// Finds typst (warning when it is not the pinned version) and makes the
-/// options for [`document::render_documents`]; shared with `feedback`.
-pub fn document_options(args: &TypstArgs, jobs: Option<u32>) -> Result<DocumentOptions> {
-    let found = Typst::locate(args.typst.as_deref())?;
-    if found.version != typst::PINNED {
-        eprintln!(
-            "warning: {} is typst {}; PDFs are byte-identical across machines only with typst {} (`cargo install --locked typst-cli@{}`)",
-            found.program.display(),
-            found.version,
-            typst::PINNED,
-            typst::PINNED
-        );
-    }
-    Ok(DocumentOptions {
-        typst: found,
-        templates: args.templates.clone(),
-        font_paths: args.font_path.clone(),
-        jobs: jobs.map_or_else(|| crate::parallel::workers(256), |j| j as usize),
-    })
-}
-
-/// Reads the score files (verifying them with `--pubkey`), printing every
-/// file left out; an error when nothing usable is left.
-pub fn load(scores: &[PathBuf], pubkey: Option<&Path>) -> Result<LoadResult> {
-    let key = pubkey
-        .map(|p| {
-            PublicKey::read(p).with_context(|| format!("cannot use the public key {}", p.display()))
-        })
-        .transpose()?;
-    let loaded = analysis::load_latest(scores, key.as_ref());
-    for p in &loaded.problems {
-        eprintln!("error: {p}");
-    }
-    if loaded.scores.is_empty() {
-        let places: Vec<String> = scores.iter().map(|p| p.display().to_string()).collect();
-        if !loaded.problems.is_empty() {
-            bail!(
-                "none of the score files in {} could be used (the reasons are above)",
-                places.join(", ")
-            );
-        }
-        bail!(
-            "no usable score files in {}; give the folder that `certexam grade --out` wrote",
-            places.join(", ")
-        );
-    }
-    Ok(loaded)
-}
-
-/// Reads the paper manifests and reports results whose paper is not among them.
-pub fn papers_for(dir: &Path, scores: &[&ScoreFile]) -> Result<(Papers, Vec<String>)> {
-    let papers = Papers::new(paper::read_dir(dir)?);
-    let missing: Vec<String> = scores
-        .iter()
-        .filter(|s| papers.of(s).is_none())
-        .map(|s| {
-            format!(
-                "{}'s paper {} (exam {}) is not in {}; its questions' stems and options are not available",
-                s.candidate.id,
-                s.paper.id,
-                s.exam.id,
-                dir.display()
-            )
-        })
-        .collect();
-    for m in &missing {
-        eprintln!("error: {m}");
-    }
-    Ok((papers, missing))
-}
-
 pub fn run(args: &Args) -> Result<Status> {
-    let loaded = load(&args.scores, args.pubkey.as_deref())?;
+    let loaded = load_scores(&args.scores, args.pubkey.as_deref())?;
     let scores: Vec<&ScoreFile> = loaded.scores.iter().map(|l| &l.score).collect();
     let (papers, missing) = papers_for(&args.papers, &scores)?;
     let lang = scores

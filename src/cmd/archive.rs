@@ -2,13 +2,10 @@
 //! query, export, and check a certificate against it. Each subcommand has
 //! its own file; this one only dispatches.
 
-use std::path::Path;
-
 use anyhow::Result;
 use clap::Subcommand;
 
 use crate::Status;
-use crate::archive::record::Opened;
 use crate::cmd::{
     archive_add, archive_export, archive_query, archive_verify, archive_verify_certificate,
 };
@@ -64,25 +61,4 @@ pub fn run(args: &Args) -> Result<Status> {
         ArchiveCommand::Export(a) => archive_export::run(a),
         ArchiveCommand::VerifyCertificate(a) => archive_verify_certificate::run(a),
     }
-}
-
-/// Prints the problems found while opening an archive's records to stderr
-/// (the first screenful, then a count); returns whether there were any.
-pub fn print_problems(archive: &Path, opened: &Opened) -> bool {
-    const SHOWN: usize = 20;
-    let problems: Vec<_> = opened.problems().collect();
-    for p in problems.iter().take(SHOWN) {
-        eprintln!("problem: {p}");
-    }
-    if problems.len() > SHOWN {
-        eprintln!("… and {} more problem(s)", problems.len() - SHOWN);
-    }
-    if !problems.is_empty() {
-        eprintln!(
-            "{}: {} problem(s); results are taken only from signed records that verify, the others are `unverified` — run `certexam archive verify`",
-            archive.display(),
-            problems.len()
-        );
-    }
-    !problems.is_empty()
 }

@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> Result<Status> {
     let key = PublicKey::read(&args.pubkey)?;
     let opened = record::open_archive(&args.archive, Some(&key))
         .with_context(|| format!("cannot query the archive {}", args.archive.display()))?;
-    let problems = crate::cmd::archive::print_problems(&args.archive, &opened);
+    let problems = crate::cmd::common::print_archive_problems(&args.archive, &opened);
     let on = match args.valid_on {
         Some(d) => d,
         None => clock::utc_date(clock::now()?),

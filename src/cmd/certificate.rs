@@ -57,7 +57,7 @@ pub fn run(args: &Args) -> Result<Status> {
             opened.chain_problems[0]
         );
     }
-    let mut problems = crate::cmd::archive::print_problems(&args.archive, &opened);
+    let mut problems = crate::cmd::common::print_archive_problems(&args.archive, &opened);
     let now = clock::now()?;
     let today = clock::utc_date(now);
     let filter = query::Filter {

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::Status;
-use crate::cmd::render::TypstArgs;
+use crate::cmd::common::TypstArgs;
 use crate::render::typst::{self, Typst};
 use crate::render::{self, fonts};
 

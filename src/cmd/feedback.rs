@@ -10,8 +10,7 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::analysis::feedback;
-use crate::cmd::analyze::{document_options, load, papers_for};
-use crate::cmd::render::{ProgressBar, TypstArgs};
+use crate::cmd::common::{ProgressBar, TypstArgs, document_options, load_scores, papers_for};
 use crate::render::document::{self, Document};
 use crate::score_file::ScoreFile;
 
@@ -61,7 +60,7 @@ struct FailedLine {
 }
 
 pub fn run(args: &Args) -> Result<Status> {
-    let loaded = load(&args.scores, args.pubkey.as_deref())?;
+    let loaded = load_scores(&args.scores, args.pubkey.as_deref())?;
     let mut problems = !loaded.problems.is_empty();
     let mut scores: Vec<&ScoreFile> = loaded.scores.iter().map(|l| &l.score).collect();
     if !args.candidates.is_empty() {

@@ -5,7 +5,6 @@
 //! next version and `regrade.csv` says why.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -87,19 +86,12 @@ pub struct RejectLine {
     pub reason: String,
 }
 
-/// An `indicatif` bar on a terminal for long runs; nothing otherwise.
+/// A bar for long runs only: 500 sheets or more.
 fn progress_bar(len: usize, what: &str) -> Option<indicatif::ProgressBar> {
-    if len < 500 || !std::io::stderr().is_terminal() {
+    if len < 500 {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{spinner}} {what} {{bar:30}} {{pos}}/{{len}} {{elapsed}}"
-        ))
-        .expect("the template is valid"),
-    );
-    Some(bar)
+    crate::cmd::common::counting_bar(len as u64, what, "sheets")
 }
 
 /// One graded sheet on its way to disk.
@@ -144,7 +136,7 @@ pub fn run(args: &Args) -> Result<Status> {
         },
         None => None,
     };
-    let key = SecretKey::read(&args.key, || crate::cmd::keygen::password_for(&args.key))
+    let key = SecretKey::read(&args.key, || crate::cmd::common::password_for(&args.key))
         .with_context(|| format!("cannot use the secret key {}", args.key.display()))?;
     if !key.is_encrypted()
         && let Some(who) = crate::sign::readable_by_others(&args.key)

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::Status;
+use crate::cmd::common::PASSWORD_VAR;
 use crate::fsutil;
 use crate::sign;
 
@@ -21,9 +22,6 @@ pub struct Args {
     #[arg(long)]
     pub unencrypted: bool,
 }
-
-/// The environment variable that gives the secret key's password to scripts.
-pub const PASSWORD_VAR: &str = "CERTEXAM_KEY_PASSWORD";
 
 /// `NAME.pub` and `NAME.key` (a trailing `.pub`/`.key` in NAME is dropped).
 pub fn key_paths(name: &Path) -> (PathBuf, PathBuf) {
@@ -64,19 +62,6 @@ fn new_password(key: &Path) -> Result<String> {
         bail!("the two passwords differ; nothing was written, run keygen again");
     }
     Ok(first)
-}
-
-/// The password of an existing key: `CERTEXAM_KEY_PASSWORD`, or typed on the terminal.
-pub fn password_for(key: &Path) -> Result<String> {
-    if let Ok(p) = std::env::var(PASSWORD_VAR) {
-        return Ok(p);
-    }
-    rpassword::prompt_password(format!("Password of {}: ", key.display())).with_context(|| {
-        format!(
-            "{} is password-protected and there is no terminal to ask for it; set {PASSWORD_VAR}",
-            key.display()
-        )
-    })
 }
 
 pub fn run(args: &Args) -> Result<Status> {

@@ -14,6 +14,7 @@ pub mod bank_export;
 pub mod bank_import;
 pub mod bank_stats;
 pub mod certificate;
+pub mod common;
 pub mod doctor;
 pub mod draw;
 pub mod feedback;

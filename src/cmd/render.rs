@@ -2,7 +2,6 @@
 //! bundle, the proctors' keys and, on request, one PDF per paper — with a
 //! progress bar on a terminal and typst's own message for anything that fails.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -10,10 +9,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Status;
+use crate::cmd::common::{ProgressBar, TypstArgs};
 use crate::fsutil;
 use crate::paper::{self, Paper};
 use crate::render::typst::Typst;
-use crate::render::{self, Kind, Progress, RenderOptions, RenderReport};
+use crate::render::{self, Kind, RenderOptions, RenderReport};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,20 +22,6 @@ pub struct Args {
     pub papers: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// Where typst is and which fonts it may use; shared by `render`, `make` and `doctor`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct TypstArgs {
-    /// The typst program [default: $CERTEXAM_TYPST, else `typst` on PATH].
-    #[arg(long, value_name = "PATH")]
-    pub typst: Option<PathBuf>,
-    /// An extra folder of fonts for typst (repeatable), e.g. one holding a Chinese font.
-    #[arg(long = "font-path", value_name = "DIR")]
-    pub font_path: Vec<PathBuf>,
-    /// Use the templates in DIR (your copies of templates/); files it lacks come from the shipped set.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
 }
 
 /// Rendering options; shared by `render` and `make`.
@@ -263,47 +249,4 @@ fn record_toml(report: &RenderReport) -> Result<String> {
 fn sha256_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(hex::encode(Sha256::digest(&bytes)))
-}
-
-/// An `indicatif` bar over PDFs being made, on a terminal; nothing otherwise
-/// (shared with `feedback`, which renders through the same runner).
-pub(crate) struct ProgressBar(Option<indicatif::ProgressBar>);
-
-impl ProgressBar {
-    /// `action` names what is going on, e.g. "rendering".
-    pub(crate) fn new(action: &str) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self(None);
-        }
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(&format!(
-                "{{spinner}} {action} {{bar:30}} {{pos}}/{{len}} PDFs {{elapsed}} {{wide_msg}}"
-            ))
-            .expect("the template is valid"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Self(Some(bar))
-    }
-
-    pub(crate) fn update(&self, p: &Progress) {
-        let Some(bar) = &self.0 else { return };
-        match p {
-            Progress::Planned { total } => bar.set_length(*total as u64),
-            Progress::Finished { output, ok } => {
-                bar.inc(1);
-                let name = output
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                bar.set_message(if *ok { name } else { format!("{name} failed") });
-            }
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

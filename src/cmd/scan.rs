@@ -3,7 +3,6 @@
 //! person must decide, and `scan-log.csv` with one line per page. Pages are
 //! read in parallel, one at a time per worker, so memory stays bounded.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -87,7 +86,7 @@ pub fn run(args: &Args) -> Result<Status> {
         bail!("no scanned pages to read (give PDF, JPEG, PNG or TIFF files, or folders of them)");
     }
 
-    let bar = progress(pages.len() as u64);
+    let bar = crate::cmd::common::counting_bar(pages.len() as u64, "scanning", "pages");
     let reads = parallel::map(&pages, |p| {
         let r = scan::scan_page(p, &index);
         if let Some(b) = &bar {
@@ -174,18 +173,4 @@ pub fn run(args: &Args) -> Result<Status> {
     }
     problems |= to_decide > 0;
     Ok(Status::from_problems(problems))
-}
-
-fn progress(len: u64) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} scanning {bar:30} {pos}/{len} pages {elapsed}",
-        )
-        .expect("valid template"),
-    );
-    Some(bar)
 }
