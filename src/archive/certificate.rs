@@ -1,24 +1,14 @@
-//! Certificates (证书): one PDF/A page per passing record, made by typst
-//! from `templates/certificate.typ`, showing who passed what, with which
-//! score, until when, and the record's fingerprint as text and as a QR
-//! code — so a certificate can always be traced back to the signed record
-//! in the archive (`certexam archive verify-certificate`, which reads the
-//! PDF's text back with `pdftotext`).
-
-use std::path::{Path, PathBuf};
+//! What a certificate (证书) says, as pure data: who passed what, with
+//! which score, until when, and the record's fingerprint as text and as a
+//! QR code — so a certificate can always be traced back to the signed
+//! record in the archive. Also how a certificate's text (as `pdftotext`
+//! reads it) is checked against the record (`certexam archive
+//! verify-certificate`). [`crate::render::certificate`] prints it.
 
 use serde::Serialize;
 
 use super::ledger::{Entry, FINGERPRINT_LEN};
-use crate::render::typst::{Compile, Typst, TypstError};
-use crate::render::{self, fonts};
 use crate::score_file::ScoreFile;
-
-/// The template shipped inside the binary.
-pub const TEMPLATE: &str = include_str!("../../templates/certificate.typ");
-
-/// PDF/A-2b: the archival PDF flavour that typst can write.
-pub const PDF_STANDARD: [&str; 2] = ["--pdf-standard", "a-2b"];
 
 /// What the template prints.
 #[derive(Clone, Debug, Serialize)]
@@ -150,145 +140,6 @@ pub fn text_differences(found: &str, expected: &str) -> Vec<Difference> {
 /// The text the QR code holds: the fingerprint, labelled.
 pub fn qr_text(data: &CertificateData) -> String {
     format!("certexam-record sha256:{}", data.fingerprint)
-}
-
-/// What can go wrong making or reading certificates.
-#[derive(Debug, thiserror::Error)]
-pub enum CertError {
-    #[error(transparent)]
-    Typst(#[from] TypstError),
-    #[error(
-        "certificates print Chinese, but typst sees none of the CJK fonts the template asks for ({}); nothing was made. To fix: {}. `certexam doctor` shows what typst sees.",
-        .0.join(", "),
-        fonts::install_advice()
-    )]
-    NoCjkFont(Vec<String>),
-    #[error("cannot {what} {}: {error}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error(transparent)]
-    Poppler(#[from] crate::poppler::PopplerError),
-}
-
-fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CertError {
-    let path = path.to_path_buf();
-    move |error| CertError::Io { what, path, error }
-}
-
-/// Renders certificates with typst. Holds a build folder that typst sees
-/// as its whole world, removed when dropped.
-#[derive(Debug)]
-pub struct Renderer {
-    typst: Typst,
-    font_paths: Vec<PathBuf>,
-    build: crate::cleanup::BuildDir,
-}
-
-impl Renderer {
-    /// Prepares the build folder, after checking that typst sees a CJK font.
-    pub fn new(typst: Typst, font_paths: Vec<PathBuf>) -> Result<Renderer, CertError> {
-        let families = render::font_families(None).map_err(|e| CertError::Io {
-            what: "read the font list",
-            path: PathBuf::from("templates/fonts.json"),
-            error: std::io::Error::other(e.to_string()),
-        })?;
-        let seen = typst.fonts(&font_paths)?;
-        if families.available_cjk(&seen).is_empty() {
-            return Err(CertError::NoCjkFont(
-                families.cjk().into_iter().map(String::from).collect(),
-            ));
-        }
-        let build = crate::cleanup::BuildDir::new()
-            .map_err(io("create a build folder in", &std::env::temp_dir()))?;
-        let root = build.path();
-        let write = |name: &str, text: &str| {
-            let path = root.join(name);
-            crate::cleanup::write_private(&path, text.as_bytes()).map_err(io("write", &path))
-        };
-        write("certificate.typ", TEMPLATE)?;
-        write("fonts.json", &usable_fonts(&families, &seen))?;
-        Ok(Renderer {
-            typst,
-            font_paths,
-            build,
-        })
-    }
-
-    /// Makes one certificate PDF (PDF/A-2b) and returns its bytes.
-    /// `job` names this certificate's files in the build folder, so that
-    /// several can be made at once.
-    pub fn render(
-        &self,
-        job: usize,
-        data: &CertificateData,
-        creation_timestamp: i64,
-    ) -> Result<Vec<u8>, CertError> {
-        let root = self.build.path();
-        let dir = root.join(format!("job{job}"));
-        std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
-        let mut data = data.clone();
-        data.qr = format!("/job{job}/qr.svg");
-        let qr = dir.join("qr.svg");
-        crate::cleanup::write_private(&qr, render::qr_svg(&qr_text(&data)).as_bytes())
-            .map_err(io("write", &qr))?;
-        let json = dir.join("data.json");
-        let text = serde_json::to_vec_pretty(&data).expect("certificate data serializes");
-        crate::cleanup::write_private(&json, &text).map_err(io("write", &json))?;
-        let pdf = dir.join("certificate.pdf");
-        let inputs = [("data", format!("/job{job}/data.json"))];
-        self.typst.compile_with(
-            &Compile {
-                root,
-                input: &root.join("certificate.typ"),
-                output: &pdf,
-                font_paths: &self.font_paths,
-                creation_timestamp,
-                inputs: &inputs,
-            },
-            &PDF_STANDARD,
-        )?;
-        std::fs::read(&pdf).map_err(io("read", &pdf))
-    }
-}
-
-/// `fonts.json` with each list cut down to the families typst has (a list
-/// with none of them stays whole), so typst does not warn about fonts of
-/// other systems.
-fn usable_fonts(families: &fonts::FontFamilies, seen: &[String]) -> String {
-    let keep = |list: &[String]| -> Vec<String> {
-        let kept: Vec<String> = list
-            .iter()
-            .filter(|f| seen.iter().any(|s| s.eq_ignore_ascii_case(f)))
-            .cloned()
-            .collect();
-        if kept.is_empty() { list.to_vec() } else { kept }
-    };
-    serde_json::json!({
-        "cjk_serif": keep(&families.cjk_serif),
-        "cjk_sans": keep(&families.cjk_sans),
-        "latin_serif": keep(&families.latin_serif),
-        "latin_sans": keep(&families.latin_sans),
-    })
-    .to_string()
-}
-
-/// The text of a PDF, as `pdftotext` reads it.
-pub fn pdf_text(pdf: &Path) -> Result<String, CertError> {
-    Ok(crate::poppler::text(pdf)?)
-}
-
-/// The text of PDF bytes (a certificate rendered again), as `pdftotext` reads it.
-pub fn pdf_bytes_text(bytes: &[u8]) -> Result<String, CertError> {
-    let mut temp = tempfile::Builder::new()
-        .prefix("certexam-certificate-")
-        .suffix(".pdf")
-        .tempfile()
-        .map_err(io("create a temporary file in", &std::env::temp_dir()))?;
-    std::io::Write::write_all(&mut temp, bytes).map_err(io("write", temp.path()))?;
-    pdf_text(temp.path())
 }
 
 /// Candidate fingerprints in a certificate's text: runs of exactly

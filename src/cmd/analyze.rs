@@ -122,18 +122,27 @@ fn render_report(
     pdf: &Path,
     args: &TypstArgs,
 ) -> Result<()> {
-    let opts = document_options(args, Some(1))
+    let (typst, opts) = document_options(args, Some(1))
         .context("the report was not rendered (items.csv and exam.csv were written)")?;
     let doc = Document {
         template: REPORT_TEMPLATE.0,
         data: data.to_json(),
+        assets: Vec::new(),
         dest: pdf.to_path_buf(),
         creation_timestamp: crate::render::data::creation_timestamp(
             exams.first().and_then(|e| e.date.as_deref()),
         ),
+        extra_args: &[],
     };
-    let results = document::render_documents(&[doc], &[REPORT_TEMPLATE], true, &opts, &|_| {})
-        .context("the report was not rendered (items.csv and exam.csv were written)")?;
+    let results = document::render_documents(
+        &typst,
+        &[doc],
+        &[REPORT_TEMPLATE],
+        Some("papers"),
+        &opts,
+        &|_| {},
+    )
+    .context("the report was not rendered (items.csv and exam.csv were written)")?;
     if let Some(Err(message)) = results.into_iter().next() {
         bail!(
             "the report {} could not be made (items.csv and exam.csv were written); typst said:\n{message}",

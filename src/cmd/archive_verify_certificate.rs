@@ -10,7 +10,9 @@ use jiff::civil::Date;
 use crate::Status;
 use crate::archive::{certificate, ledger, query, record};
 use crate::clock;
+use crate::render::document::DocumentOptions;
 use crate::render::typst::Typst;
+use crate::score_file::ScoreFile;
 use crate::sign::PublicKey;
 
 #[derive(Debug, clap::Args)]
@@ -40,7 +42,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<Status> {
     let pdf_bytes =
         std::fs::read(&args.pdf).with_context(|| format!("cannot read {}", args.pdf.display()))?;
-    let text = certificate::pdf_text(&args.pdf)?;
+    let text = crate::poppler::text(&args.pdf)?;
     let key = args.pubkey.as_deref().map(PublicKey::read).transpose()?;
     let opened = record::open_archive(&args.archive, key.as_ref())
         .with_context(|| format!("cannot read the archive {}", args.archive.display()))?;
@@ -126,13 +128,11 @@ pub fn run(args: &Args) -> Result<Status> {
                 certificate::ISSUED_LABEL
             )),
             Some(issued) => {
-                let typst = Typst::locate(args.typst.as_deref())?;
-                let renderer = certificate::Renderer::new(typst, args.font_path.clone())?;
-                let data = certificate::data(entry, score, &issued.to_string());
-                let expected =
-                    renderer.render(0, &data, certificate::creation_timestamp(issued))?;
+                let expected_pdf = render_again(args, entry, score, issued)?;
+                let expected = std::fs::read(&expected_pdf)
+                    .context("cannot read the certificate rendered again")?;
                 if expected != pdf_bytes {
-                    let expected_text = certificate::pdf_bytes_text(&expected)?;
+                    let expected_text = crate::poppler::text(&expected_pdf)?;
                     let differences = certificate::text_differences(&text, &expected_text);
                     if !differences.is_empty() {
                         problems.push(format!(
@@ -178,4 +178,38 @@ pub fn run(args: &Args) -> Result<Status> {
         println!("  {p}");
     }
     Ok(Status::from_problems(verdict != "VALID"))
+}
+
+/// The certificate `certexam certificate` prints for this record on
+/// `issued`, rendered into a temporary file.
+fn render_again(
+    args: &Args,
+    entry: &ledger::Entry,
+    score: &ScoreFile,
+    issued: Date,
+) -> Result<tempfile::TempPath> {
+    let typst = Typst::locate(args.typst.as_deref())?;
+    let dest = tempfile::Builder::new()
+        .prefix("certexam-certificate-")
+        .suffix(".pdf")
+        .tempfile()
+        .context("cannot create a temporary file")?
+        .into_temp_path();
+    let data = certificate::data(entry, score, &issued.to_string());
+    let opts = DocumentOptions {
+        templates: None,
+        font_paths: args.font_path.clone(),
+        jobs: 1,
+    };
+    let results = crate::render::certificate::render_certificates(
+        &typst,
+        &[(data, dest.to_path_buf())],
+        certificate::creation_timestamp(issued),
+        &opts,
+        &|_| {},
+    )?;
+    for result in results {
+        result.context("cannot render the certificate again to compare")?;
+    }
+    Ok(dest)
 }

@@ -7,9 +7,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::Status;
 use crate::archive::{certificate, query, record};
+use crate::clock;
+use crate::render;
+use crate::render::document::DocumentOptions;
 use crate::render::typst::{self, Typst};
 use crate::sign::PublicKey;
-use crate::{clock, fsutil};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,6 +45,9 @@ pub struct Args {
     /// An extra folder of fonts for typst (repeatable), e.g. one holding a Chinese font.
     #[arg(long = "font-path", value_name = "DIR")]
     pub font_path: Vec<PathBuf>,
+    /// typst processes at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 pub fn run(args: &Args) -> Result<Status> {
@@ -146,27 +151,36 @@ pub fn run(args: &Args) -> Result<Status> {
             typst::PINNED
         );
     }
-    let renderer = certificate::Renderer::new(typst, args.font_path.clone())?;
     let issued = today.to_string();
-    let timestamp = certificate::creation_timestamp(today);
-    let jobs: Vec<(usize, &record::Record)> = certified.into_iter().enumerate().collect();
-    let results = crate::parallel::map(&jobs, |&(job, r)| -> Result<PathBuf> {
+    let mut certificates = Vec::with_capacity(certified.len());
+    for r in &certified {
         let e = &r.entry;
         let score = r
             .score
             .as_ref()
             .context("a certified record always holds its signed score file")?;
-        let data = certificate::data(e, score, &issued);
-        let pdf = renderer.render(job, &data, timestamp)?;
         let dest = args.out.join(&e.exam).join(format!("{}.pdf", e.candidate));
-        fsutil::write_atomic(&dest, &pdf)?;
-        Ok(dest)
-    });
+        certificates.push((certificate::data(e, score, &issued), dest));
+    }
+    let opts = DocumentOptions {
+        templates: None,
+        font_paths: args.font_path.clone(),
+        jobs: args
+            .jobs
+            .map_or_else(|| crate::parallel::workers(256), |j| j as usize),
+    };
+    let results = render::certificate::render_certificates(
+        &typst,
+        &certificates,
+        certificate::creation_timestamp(today),
+        &opts,
+        &|_| {},
+    )?;
     let mut made = 0;
-    for ((_, r), result) in jobs.iter().zip(results) {
+    for ((r, (_, dest)), result) in certified.iter().zip(&certificates).zip(results) {
         let e = &r.entry;
         match result {
-            Ok(dest) => {
+            Ok(()) => {
                 made += 1;
                 println!(
                     "{}  {} {}  {}  fingerprint {}",

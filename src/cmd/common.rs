@@ -33,8 +33,9 @@ pub struct TypstArgs {
 }
 
 /// Finds typst (warning when it is not the pinned version) and makes the
-/// options for [`document::render_documents`]; for `analyze` and `feedback`.
-pub fn document_options(args: &TypstArgs, jobs: Option<u32>) -> Result<DocumentOptions> {
+/// options for [`crate::render::document::render_documents`]; for
+/// `analyze` and `feedback`.
+pub fn document_options(args: &TypstArgs, jobs: Option<u32>) -> Result<(Typst, DocumentOptions)> {
     let found = Typst::locate(args.typst.as_deref())?;
     if found.version != typst::PINNED {
         eprintln!(
@@ -45,12 +46,12 @@ pub fn document_options(args: &TypstArgs, jobs: Option<u32>) -> Result<DocumentO
             typst::PINNED
         );
     }
-    Ok(DocumentOptions {
-        typst: found,
+    let opts = DocumentOptions {
         templates: args.templates.clone(),
         font_paths: args.font_path.clone(),
         jobs: jobs.map_or_else(|| crate::parallel::workers(256), |j| j as usize),
-    })
+    };
+    Ok((found, opts))
 }
 
 /// Reads the score files (verifying them with `--pubkey`), printing every

@@ -94,6 +94,7 @@ pub fn run(args: &Args) -> Result<Status> {
                 docs.push(Document {
                     template: FEEDBACK_TEMPLATE.0,
                     data: data.to_json(),
+                    assets: Vec::new(),
                     dest: args
                         .out
                         .join(&s.exam.id)
@@ -101,6 +102,7 @@ pub fn run(args: &Args) -> Result<Status> {
                     creation_timestamp: crate::render::data::creation_timestamp(
                         s.exam.date.as_deref(),
                     ),
+                    extra_args: &[],
                 });
                 owners.push(*s);
             }
@@ -117,17 +119,23 @@ pub fn run(args: &Args) -> Result<Status> {
 
     let mut written = Vec::new();
     if !docs.is_empty() {
-        let opts = document_options(&args.typst, args.jobs)?;
+        let (typst, opts) = document_options(&args.typst, args.jobs)?;
         let bar = ProgressBar::new("feedback");
-        let results = document::render_documents(&docs, &[FEEDBACK_TEMPLATE], true, &opts, &|p| {
-            bar.update(p)
-        })
+        let results = document::render_documents(
+            &typst,
+            &docs,
+            &[FEEDBACK_TEMPLATE],
+            Some("papers"),
+            &opts,
+            &|p| bar.update(p),
+        )
         .context("no feedback report was rendered")?;
         bar.finish();
         for ((doc, s), result) in docs.iter().zip(&owners).zip(results) {
             match result {
                 Ok(()) => written.push(doc.dest.clone()),
-                Err(message) => {
+                Err(error) => {
+                    let message = error.to_string();
                     eprintln!(
                         "error: {} could not be made for {}; typst said:\n{}",
                         doc.dest.display(),

@@ -89,7 +89,6 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
         );
     }
     let opts = RenderOptions {
-        typst,
         out: args.out.clone(),
         templates: args.typst.templates.clone(),
         font_paths: args.typst.font_path.clone(),
@@ -103,8 +102,8 @@ pub fn render(papers: &[(PathBuf, Paper)], args: &OutputArgs) -> Result<RenderRe
         keep_build: args.keep_build.clone(),
     };
     let bar = ProgressBar::new("rendering");
-    let report =
-        render::render_papers(papers, &opts, &|p| bar.update(p)).context("nothing was rendered")?;
+    let report = render::render_papers(&typst, papers, &opts, &|p| bar.update(p))
+        .context("nothing was rendered")?;
     bar.finish();
 
     let record = record_toml(&report)?;

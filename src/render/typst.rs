@@ -245,17 +245,11 @@ impl Typst {
         args
     }
 
-    /// Runs one compile; on failure the error holds typst's own message.
-    /// typst runs inside the root folder, so its messages name files as
-    /// `paper.typ:12:3`; every path it is given is made absolute first.
-    pub fn compile(&self, c: &Compile<'_>) -> Result<(), TypstError> {
-        self.compile_with(c, &[])
-    }
-
-    /// [`Typst::compile`] with extra `typst compile` options placed before
-    /// the input file. Added for certificates (`certexam certificate`,
-    /// owned by the archive), which need `--pdf-standard a-2b`; `render`
-    /// passes `--no-pdf-tags` and `--ignore-system-fonts` this way.
+    /// Runs one compile, with extra `typst compile` options (such as
+    /// `--pdf-standard a-2b`) placed before the input file; on failure the
+    /// error holds typst's own message. typst runs inside the root folder,
+    /// so its messages name files as `paper.typ:12:3`; every path it is
+    /// given is made absolute first.
     pub fn compile_with(&self, c: &Compile<'_>, extra: &[&str]) -> Result<(), TypstError> {
         let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         let font_paths: Vec<PathBuf> = c.font_paths.iter().map(|p| abs(p)).collect();
