@@ -3,28 +3,35 @@
 //! environment variable `CERTEXAM_NOW` (RFC 3339, e.g.
 //! `CERTEXAM_NOW=2026-12-01T10:00:00Z`), so every output stays reproducible.
 
-use anyhow::{Context, Result};
 use jiff::Timestamp;
 
 /// The environment variable that fixes "now".
 pub const NOW_VAR: &str = "CERTEXAM_NOW";
 
+/// `CERTEXAM_NOW` holds something that is not a time.
+#[derive(Debug, thiserror::Error)]
+#[error("{NOW_VAR}=`{text}` is not a time; write it like 2026-12-01T10:00:00Z")]
+pub struct ClockError {
+    text: String,
+    #[source]
+    source: jiff::Error,
+}
+
 /// The current time, to the second: `CERTEXAM_NOW` if set, else the clock.
 #[allow(clippy::disallowed_methods)] // the only reader of the real clock
-pub fn now() -> Result<Timestamp> {
+pub fn now() -> Result<Timestamp, ClockError> {
     let now = match std::env::var(NOW_VAR) {
-        Ok(text) => parse(&text).with_context(|| {
-            format!("{NOW_VAR}=`{text}` is not a time; write it like 2026-12-01T10:00:00Z")
-        })?,
+        Ok(text) => parse(&text).map_err(|source| ClockError { text, source })?,
         Err(_) => Timestamp::now(),
     };
-    // Whole seconds: recorded times are written to the second.
-    Ok(Timestamp::from_second(now.as_second())?)
+    // Whole seconds: recorded times are written to the second (a whole
+    // second of a valid time is always valid).
+    Ok(Timestamp::from_second(now.as_second()).unwrap_or(now))
 }
 
 /// Parses an RFC 3339 time (`2026-12-01T10:00:00Z`, `…+08:00`).
-pub fn parse(text: &str) -> Result<Timestamp> {
-    Ok(text.trim().parse::<Timestamp>()?)
+pub fn parse(text: &str) -> Result<Timestamp, jiff::Error> {
+    text.trim().parse::<Timestamp>()
 }
 
 /// `2026-12-01T10:00:00Z`.

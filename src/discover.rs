@@ -30,12 +30,13 @@ pub enum Depth {
 }
 
 /// A folder or entry that could not be listed.
+/// (The reason is part of the message, not a separate cause, so that it is
+/// printed once however the error is shown.)
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {}: {source}", path.display())]
+#[error("cannot read {}: {reason}", path.display())]
 pub struct DiscoverError {
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    pub reason: std::io::Error,
 }
 
 /// Whether certexam never reads a file or folder of this name (the rules
@@ -86,10 +87,10 @@ pub fn files(dir: &Path, depth: Depth, wanted: impl Fn(&Path) -> bool) -> Found 
             Ok(_) => {}
             Err(e) => {
                 let path = e.path().unwrap_or(dir).to_path_buf();
-                let source = e.into_io_error().unwrap_or_else(|| {
+                let reason = e.into_io_error().unwrap_or_else(|| {
                     std::io::Error::other("a symbolic link leads back into its own folder")
                 });
-                found.errors.push(DiscoverError { path, source });
+                found.errors.push(DiscoverError { path, reason });
             }
         }
     }

@@ -3,11 +3,43 @@
 //! disk, then renamed into place.
 
 use std::fs;
-use std::io::Write;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use tempfile::NamedTempFile;
+
+/// A file operation that failed: what was being done to which file, with
+/// the system's reason as its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// `doing` names the action and the file ("cannot write results.csv").
+    #[error("{doing}")]
+    Io {
+        doing: String,
+        #[source]
+        source: io::Error,
+    },
+    /// [`write_new`] found other bytes where the new file should go.
+    #[error("{} already exists with other content; it is never overwritten", .0.display())]
+    Exists(PathBuf),
+}
+
+/// Names what was being done when an I/O call failed, the way every
+/// reader and writer in certexam reports it.
+pub trait FileContext<T> {
+    fn file_context(self, doing: impl FnOnce() -> String) -> Result<T, FileError>;
+}
+
+impl<T, E: Into<io::Error>> FileContext<T> for Result<T, E> {
+    fn file_context(self, doing: impl FnOnce() -> String) -> Result<T, FileError> {
+        self.map_err(|e| FileError::Io {
+            doing: doing(),
+            source: e.into(),
+        })
+    }
+}
+
+type Result<T, E = FileError> = std::result::Result<T, E>;
 
 /// What [`write_new`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +70,7 @@ fn temp_beside_with_mode(path: &Path, mode: u32) -> Result<NamedTempFile> {
         _ => Path::new("."),
     };
     fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        .file_context(|| format!("cannot create the folder {}", dir.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -55,13 +87,13 @@ fn temp_beside_with_mode(path: &Path, mode: u32) -> Result<NamedTempFile> {
     let _ = mode;
     builder
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+        .file_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
 
 fn fill(mut temp: NamedTempFile, bytes: &[u8], path: &Path) -> Result<NamedTempFile> {
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .file_context(|| format!("cannot write {}", path.display()))?;
     Ok(temp)
 }
 
@@ -83,7 +115,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let temp = fill(temp_beside(path)?, bytes, path)?;
     temp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot move the new file into place at {}", path.display()))?;
+        .file_context(|| format!("cannot move the new file into place at {}", path.display()))?;
     sync_parent(path);
     Ok(())
 }
@@ -103,19 +135,16 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<Written> {
 
 fn write_new_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<Written> {
     if path.exists() {
-        let old = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let old = fs::read(path).file_context(|| format!("cannot read {}", path.display()))?;
         if old == bytes {
             return Ok(Written::Unchanged);
         }
-        bail!(
-            "{} already exists with other content; it is never overwritten",
-            path.display()
-        );
+        return Err(FileError::Exists(path.to_path_buf()));
     }
     let temp = fill(temp_beside_with_mode(path, mode)?, bytes, path)?;
     temp.persist_noclobber(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
+        .file_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
     sync_parent(path);
     Ok(Written::Created)
 }
@@ -134,7 +163,7 @@ pub fn write_batch(files: &[(&Path, &[u8])]) -> Result<()> {
         .map(|(path, bytes)| -> Result<tempfile::TempPath> {
             let mut temp = temp_beside(path)?;
             temp.write_all(bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .file_context(|| format!("cannot write {}", path.display()))?;
             Ok(temp.into_temp_path())
         })
         .collect::<Result<Vec<_>>>()?;
@@ -146,7 +175,7 @@ pub fn write_batch(files: &[(&Path, &[u8])]) -> Result<()> {
         sync_filesystem(dir)?;
     }
     for (temp, (path, _)) in temps.into_iter().zip(files) {
-        temp.persist(path).map_err(|e| e.error).with_context(|| {
+        temp.persist(path).map_err(|e| e.error).file_context(|| {
             format!("cannot move the new file into place at {}", path.display())
         })?;
     }
@@ -183,15 +212,15 @@ fn one_per_file_system(folders: Vec<&Path>) -> Vec<&Path> {
 
 /// Flushes the whole file system that holds `dir` (Linux `syncfs`; a plain
 /// folder flush elsewhere).
-fn sync_filesystem(dir: &Path) -> Result<()> {
+pub fn sync_filesystem(dir: &Path) -> Result<()> {
     let folder = fs::File::open(if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     })
-    .with_context(|| format!("cannot open {}", dir.display()))?;
+    .file_context(|| format!("cannot open {}", dir.display()))?;
     #[cfg(target_os = "linux")]
-    rustix::fs::syncfs(&folder).with_context(|| format!("cannot flush {}", dir.display()))?;
+    rustix::fs::syncfs(&folder).file_context(|| format!("cannot flush {}", dir.display()))?;
     #[cfg(not(target_os = "linux"))]
     let _ = folder.sync_all();
     Ok(())

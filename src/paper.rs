@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -306,31 +305,33 @@ impl Paper {
     }
 
     /// Reads and checks a manifest file: format, digest and printed id.
-    pub fn read(path: &Path) -> Result<Paper> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the paper {}", path.display()))?;
-        let paper: Paper = toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid paper manifest", path.display()))?;
+    pub fn read(path: &Path) -> Result<Paper, ManifestError> {
+        let path_buf = || path.to_path_buf();
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path_buf(),
+            source,
+        })?;
+        let paper: Paper = toml::from_str(&text).map_err(|source| ManifestError::NotManifest {
+            path: path_buf(),
+            source,
+        })?;
         if paper.content.format != FORMAT {
-            bail!(
-                "{} has format `{}`; this certexam reads `{FORMAT}`",
-                path.display(),
-                paper.content.format
-            );
+            return Err(ManifestError::Format {
+                path: path_buf(),
+                found: paper.content.format,
+            });
         }
         let digest = Self::compute_digest(&paper.content);
         if digest != paper.digest || paper_id(&digest) != paper.paper_id {
-            bail!(
-                "{} was changed after it was drawn (its digest does not match its content); draw it again instead of editing it",
-                path.display()
-            );
+            return Err(ManifestError::Changed(path_buf()));
         }
-        paper.content.check().with_context(|| {
-            format!(
-                "{} is not a paper `certexam draw` makes; draw it again",
-                path.display()
-            )
-        })?;
+        paper
+            .content
+            .check()
+            .map_err(|source| ManifestError::NotDrawn {
+                path: path_buf(),
+                source,
+            })?;
         Ok(paper)
     }
 }
@@ -338,6 +339,79 @@ impl Paper {
 /// The longest validity a pass can have, in months (100 years): beyond
 /// it dates leave the calendar that every tool can handle.
 pub const MAX_VALID_MONTHS: u32 = 1200;
+
+/// Why a paper manifest, or a folder of them, cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the paper {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a valid paper manifest", path.display())]
+    NotManifest {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{} has format `{found}`; this certexam reads `{FORMAT}`", path.display())]
+    Format { path: PathBuf, found: String },
+    #[error(
+        "{} was changed after it was drawn (its digest does not match its content); draw it again instead of editing it",
+        .0.display()
+    )]
+    Changed(PathBuf),
+    #[error("{} is not a paper `certexam draw` makes; draw it again", path.display())]
+    NotDrawn {
+        path: PathBuf,
+        #[source]
+        source: PaperError,
+    },
+    #[error(
+        "the papers folder {} does not exist; give the folder `certexam draw --out` wrote",
+        .0.display()
+    )]
+    NoFolder(PathBuf),
+    #[error("cannot read the papers folder {}", folder.display())]
+    Unlisted {
+        folder: PathBuf,
+        #[source]
+        source: crate::discover::DiscoverError,
+    },
+    #[error(
+        "no paper manifests (*{EXTENSION}) in {}; give the folder `certexam draw --out` wrote",
+        .0.display()
+    )]
+    Empty(PathBuf),
+    #[error(
+        "{} of the {total} paper manifests in {} cannot be used:\n{}\n\
+         draw them again with the same bank, blueprint, roster and seed (that gives the same bytes), \
+         or restore them from a backup",
+        problems.len(),
+        folder.display(),
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    Damaged {
+        total: usize,
+        folder: PathBuf,
+        /// Each damaged manifest's error with its causes.
+        problems: Vec<String>,
+    },
+}
+
+/// An error followed by its causes, `a: b: c`, as the command line prints
+/// it (for errors listed inside another error).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
 
 /// A manifest whose digest matches but whose content cannot be a drawn
 /// paper (hand-made, or written by a faulty tool): grading it would go wrong.
@@ -505,25 +579,23 @@ pub fn paper_id(digest_hex: &str) -> String {
 /// the folder `draw` wrote can be given directly), sorted by file name.
 /// Damaged manifests are all named in the one error, so that one redraw
 /// fixes them all.
-pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
+pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>, ManifestError> {
     if !dir.is_dir() {
-        bail!(
-            "the papers folder {} does not exist; give the folder `certexam draw --out` wrote",
-            dir.display()
-        );
+        return Err(ManifestError::NoFolder(dir.to_path_buf()));
     }
     let mut folder = dir.to_path_buf();
     if !has_papers(&folder) && has_papers(&dir.join("papers")) {
         folder = dir.join("papers");
     }
-    let paths = manifests(&folder)
-        .all_or_first_error()
-        .with_context(|| format!("cannot read the papers folder {}", folder.display()))?;
+    let paths =
+        manifests(&folder)
+            .all_or_first_error()
+            .map_err(|source| ManifestError::Unlisted {
+                folder: folder.clone(),
+                source,
+            })?;
     if paths.is_empty() {
-        bail!(
-            "no paper manifests (*{EXTENSION}) in {}; give the folder `certexam draw --out` wrote",
-            folder.display()
-        );
+        return Err(ManifestError::Empty(folder));
     }
     // Parsing and digest-checking dominate grading a large session; spread
     // them over the cores (the order of `paths` is kept).
@@ -532,20 +604,15 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Paper)>> {
             .into_iter()
             .partition(Result::is_ok);
     if !damaged.is_empty() {
-        let problems: Vec<String> = damaged
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .map(|e| format!("  - {e:#}"))
-            .collect();
-        bail!(
-            "{} of the {} paper manifests in {} cannot be used:\n{}\n\
-             draw them again with the same bank, blueprint, roster and seed (that gives the same bytes), \
-             or restore them from a backup",
-            damaged.len(),
-            paths.len(),
-            folder.display(),
-            problems.join("\n")
-        );
+        return Err(ManifestError::Damaged {
+            total: paths.len(),
+            folder,
+            problems: damaged
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .map(|e| with_causes(e))
+                .collect(),
+        });
     }
     Ok(papers.into_iter().flatten().collect())
 }

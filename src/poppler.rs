@@ -14,13 +14,13 @@ use image::GrayImage;
 #[derive(Debug, thiserror::Error)]
 pub enum PopplerError {
     #[error(
-        "cannot run {program} to read {}: {source}; install poppler-utils (scripts/setup.sh does)",
+        "cannot run {program} to read {}: {reason}; install poppler-utils (scripts/setup.sh does)",
         path.display()
     )]
     Spawn {
         program: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{program} could not read {}{} ({status}): {stderr}", path.display(), page_suffix(*page))]
     Failed {
@@ -60,10 +60,10 @@ fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let output = crate::cleanup::output(&mut command).map_err(|source| PopplerError::Spawn {
+    let output = crate::cleanup::output(&mut command).map_err(|reason| PopplerError::Spawn {
         program,
         path: path.to_path_buf(),
-        source,
+        reason,
     })?;
     if !output.status.success() {
         return Err(PopplerError::Failed {

@@ -588,7 +588,7 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, crate::discover::Discover
         } else {
             return Err(crate::discover::DiscoverError {
                 path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+                reason: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
             });
         }
     }

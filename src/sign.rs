@@ -14,10 +14,12 @@ pub const UNTRUSTED_COMMENT: &str = "certexam score file";
 /// Problems with keys.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read the key file {path}: {source}")]
+    // The reason is part of the message (not a separate cause), so that
+    // it is printed once however the error is shown.
+    #[error("cannot read the key file {path}: {reason}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{path} is not a minisign public key ({message})")]
     NotPublicKey { path: PathBuf, message: String },
@@ -39,9 +41,9 @@ pub struct PublicKey {
 impl PublicKey {
     /// Reads a minisign public key file (`NAME.pub`).
     pub fn read(path: &Path) -> Result<PublicKey, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| KeyError::Read {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         Self::parse(&text).map_err(|message| KeyError::NotPublicKey {
             path: path.to_path_buf(),
@@ -89,14 +91,15 @@ impl std::fmt::Debug for SecretKey {
 
 impl SecretKey {
     /// Reads a minisign secret key file. `password` is asked only if the
-    /// key is encrypted (it is called at most once).
-    pub fn read(
+    /// key is encrypted (it is called at most once); its error is passed
+    /// on as it is.
+    pub fn read<E: From<KeyError>>(
         path: &Path,
-        password: impl FnOnce() -> anyhow::Result<String>,
-    ) -> anyhow::Result<SecretKey> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+        password: impl FnOnce() -> Result<String, E>,
+    ) -> Result<SecretKey, E> {
+        let text = std::fs::read_to_string(path).map_err(|reason| KeyError::Read {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         let not_key = |message: String| KeyError::NotSecretKey {
             path: path.to_path_buf(),
@@ -435,7 +438,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.key");
         std::fs::write(&path, &keys.secret_text).unwrap();
-        SecretKey::read(&path, || Ok("pw".into())).unwrap()
+        SecretKey::read(&path, || Ok::<_, KeyError>("pw".into())).unwrap()
     }
 
     #[test]
@@ -528,9 +531,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.key");
         std::fs::write(&path, &keys.secret_text).unwrap();
-        let err = SecretKey::read(&path, || Ok("wrong".into())).unwrap_err();
+        let err = SecretKey::read(&path, || Ok::<_, KeyError>("wrong".into())).unwrap_err();
         assert!(err.to_string().contains("wrong password"), "{err}");
-        let sk = SecretKey::read(&path, || Ok("correct horse".into())).unwrap();
+        let sk = SecretKey::read(&path, || Ok::<_, KeyError>("correct horse".into())).unwrap();
         assert_eq!(sk.key_id(), keys.key_id);
     }
 }

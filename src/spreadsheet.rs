@@ -132,6 +132,11 @@ pub fn report_writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(BOM.to_vec())
 }
 
+/// The bytes a [`report_writer`] holds once every row is written.
+pub fn report_bytes(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// How many characters of a user's value a message quotes.
 pub const EXCERPT_CHARS: usize = 40;
 

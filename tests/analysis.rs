@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
-use assert_cmd::Command;
 use certexam::analysis::{self, stats};
 use certexam::bank::QuestionType;
 use certexam::paper::{
@@ -19,43 +17,12 @@ use certexam::paper::{
 };
 use certexam::score_file::ScoreFile;
 
-const NOW: &str = "2026-12-01T10:00:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn certexam() -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(root()).env("CERTEXAM_NOW", NOW);
-    cmd
-}
+mod support;
+use support::{certexam, pdftotext, squash};
 
 /// The text of a PDF in content order, without any whitespace.
 fn pdf_text(pdf: &Path) -> String {
-    let out = Process::new("pdftotext")
-        .args(["-raw"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("pdftotext is needed for these tests ({e}); run scripts/setup.sh")
-        });
-    assert!(
-        out.status.success(),
-        "pdftotext {} failed: {}",
-        pdf.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
-
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    squash(&pdftotext(pdf, &["-raw"]))
 }
 
 // --- the hand-computed fixture ----------------------------------------------

@@ -14,45 +14,16 @@ use certexam::archive::ledger::{self, Entry};
 use certexam::score_file::{self, Points, ScoreFile};
 use certexam::sign::SecretKey;
 
+mod support;
+use support::{Run, Test, copy_dir, pdftotext, root};
+
 /// "Now" for every run: the day after the exam.
 const NOW: &str = "2026-12-02T09:00:00Z";
 const EXAM: &str = "CS-CERT-2026Q4";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// certexam in `dir` at [`NOW`]; the test looks at the status itself.
 fn certexam(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_certexam"))
-        .current_dir(dir)
-        .env("CERTEXAM_NOW", NOW)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
-    }
+    Test::in_dir(dir).now(NOW).args(args).any_status().run()
 }
 
 /// The example exam drawn, graded and signed once for all tests:
@@ -463,7 +434,10 @@ fn a_record_re_signed_with_another_key_and_a_rebuilt_chain_is_caught_by_the_sign
     let d = dir.path();
     let fake_key = certexam(d, &["keygen", "--unencrypted", "--out", "mallory"]);
     assert_eq!(fake_key.code, 0, "{}", fake_key.stderr);
-    let sk = SecretKey::read(&d.join("mallory.key"), || Ok(String::new())).unwrap();
+    let sk = SecretKey::read(&d.join("mallory.key"), || {
+        Ok::<_, certexam::sign::KeyError>(String::new())
+    })
+    .unwrap();
     let path = record(d, "E004");
     let mut score = ScoreFile::parse(&path, &fs::read_to_string(&path).unwrap()).unwrap();
     score.result.pass = true;
@@ -503,7 +477,10 @@ fn a_record_re_signed_with_another_key_and_a_rebuilt_chain_is_caught_by_the_sign
 fn many_records(n: usize, out: &Path) {
     let src = graded().join("scores").join(EXAM).join("E001.score.toml");
     let base = ScoreFile::parse(&src, &fs::read_to_string(&src).unwrap()).unwrap();
-    let sk = SecretKey::read(&graded().join("proctor.key"), || Ok(String::new())).unwrap();
+    let sk = SecretKey::read(&graded().join("proctor.key"), || {
+        Ok::<_, certexam::sign::KeyError>(String::new())
+    })
+    .unwrap();
     let dir = out.join(EXAM);
     fs::create_dir_all(&dir).unwrap();
     for i in 0..n {
@@ -542,28 +519,25 @@ fn two_adds_at_once_leave_one_valid_chain_with_every_record_once() {
             .unwrap();
         }
     }
-    let spawn = |batch: &str| {
-        Command::new(env!("CARGO_BIN_EXE_certexam"))
-            .current_dir(d)
-            .env("CERTEXAM_NOW", NOW)
-            .args([
-                "archive",
-                "add",
-                "--archive",
-                "hr",
-                "--pubkey",
-                "proctor.pub",
-                batch,
-            ])
-            .output()
+    let add = |batch: &str| {
+        let args = [
+            "archive",
+            "add",
+            "--archive",
+            "hr",
+            "--pubkey",
+            "proctor.pub",
+            batch,
+        ];
+        Test::in_dir(d).now(NOW).args(args).run()
     };
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| spawn("a"));
-        let b = s.spawn(|| spawn("b"));
-        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    // Both must succeed (the harness checks the status of each).
+    std::thread::scope(|s| {
+        let a = s.spawn(|| add("a"));
+        let b = s.spawn(|| add("b"));
+        a.join().unwrap();
+        b.join().unwrap();
     });
-    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
-    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     let lines = ledger_lines(d);
     assert_eq!(lines.len(), 300);
     let mut candidates: Vec<String> = lines.iter().map(|l| entry(l).candidate).collect();
@@ -808,15 +782,6 @@ fn the_csv_export_has_one_row_per_record() {
     assert!(text.contains(",E004,赵六,"));
 }
 
-fn pdftotext(pdf: &Path) -> String {
-    let out =
-        Command::new("pdftotext").arg(pdf).arg("-").output().expect(
-            "pdftotext is needed for this test: run scripts/setup.sh (installs poppler-utils)",
-        );
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn a_certificate_holds_the_name_and_fingerprint_and_verifies_against_the_archive() {
     let dir = archived();
@@ -840,7 +805,7 @@ fn a_certificate_holds_the_name_and_fingerprint_and_verifies_against_the_archive
     assert_eq!(run.code, 0, "{}", run.stderr);
     let pdf = d.join(format!("certs/{EXAM}/E001.pdf"));
     let e = entry(&ledger_lines(d)[line_of(d, "E001") - 1]);
-    let text = pdftotext(&pdf);
+    let text = pdftotext(&pdf, &[]);
     for needle in [
         "证",
         "张三",
@@ -1172,7 +1137,10 @@ fn a_record_signed_with_another_key_gets_no_certificate_and_is_unverified() {
     let d = dir.path();
     let fake_key = certexam(d, &["keygen", "--unencrypted", "--out", "mallory"]);
     assert_eq!(fake_key.code, 0, "{}", fake_key.stderr);
-    let sk = SecretKey::read(&d.join("mallory.key"), || Ok(String::new())).unwrap();
+    let sk = SecretKey::read(&d.join("mallory.key"), || {
+        Ok::<_, certexam::sign::KeyError>(String::new())
+    })
+    .unwrap();
     let path = record(d, "E004");
     let mut score = ScoreFile::parse(&path, &fs::read_to_string(&path).unwrap()).unwrap();
     score.result.pass = true;
@@ -1419,11 +1387,7 @@ fn add_with_size_limit(d: &Path, folder: &str, limit: u64, crash: bool) -> Run {
         .args(["-c", &script, env!("CARGO_BIN_EXE_certexam")])
         .output()
         .expect("sh and prlimit (util-linux) are needed for this test");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 /// An archive whose ledger is longer than a score file (so that a size

@@ -5,22 +5,20 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use certexam::audit::simulate::{Strategy, simulate};
 use certexam::grade::answer_file::Answer;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support;
+use support::{copy_dir, root};
 
+/// certexam in `dir`; the test keys' password is `x`.
 fn certexam(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(dir)
-        .env("CERTEXAM_NOW", "2026-12-01T10:00:00Z")
-        .env("CERTEXAM_KEY_PASSWORD", "x");
+    let mut cmd = support::certexam_in(dir);
+    cmd.env("CERTEXAM_KEY_PASSWORD", "x");
     cmd
 }
 
@@ -38,14 +36,6 @@ fn audit_json(dir: &Path, args: &[&str]) -> (i32, Value) {
         )
     });
     (out.status.code().unwrap_or(-1), json)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
 }
 
 /// (code, question, line, column) of every finding.

@@ -4,27 +4,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use certexam::bank::{self, QuestionType};
 use proptest::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn certexam() -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
+mod support;
+use support::{certexam, copy_dir, root};
 
 #[test]
 fn the_shipped_bank_is_clean_and_big_enough() {

@@ -6,31 +6,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use certexam::bank::{self, Answer, QuestionType};
 use quick_xml::events::Event;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(path: &str) -> PathBuf {
-    root().join("tests/fixtures").join(path)
-}
-
-fn certexam(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
+mod support;
+use support::{certexam_in, copy_dir, fixture, root};
 
 fn read_dir_texts(dir: &Path) -> BTreeMap<String, String> {
     fs::read_dir(dir)
@@ -70,7 +50,7 @@ fn a_chinese_csv_sheet_becomes_a_bank_that_passes_check() {
         tmp.path().join("客服题库.csv"),
     )
     .unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "客服题库.csv", "--out", "bank"])
         .output()
         .unwrap();
@@ -102,7 +82,7 @@ fn a_chinese_csv_sheet_becomes_a_bank_that_passes_check() {
         "{stderr}"
     );
 
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "check", "bank"])
         .assert()
         .success()
@@ -162,7 +142,7 @@ fn importing_the_same_sheet_again_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let sheet = fixture("import_csv/客服题库.csv");
     let run = || {
-        certexam(tmp.path())
+        certexam_in(tmp.path())
             .args(["bank", "import"])
             .arg(&sheet)
             .args(["--out", "bank"])
@@ -189,7 +169,7 @@ fn a_gb18030_csv_from_chinese_excel_is_read() {
         "the fixture must be GB18030"
     );
     let tmp = tempfile::tempdir().unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import"])
         .arg(&sheet)
         .args([
@@ -303,7 +283,7 @@ fn write_xlsx(path: &Path) {
 fn an_xlsx_sheet_with_a_title_row_merged_cells_and_blank_rows() {
     let tmp = tempfile::tempdir().unwrap();
     write_xlsx(&tmp.path().join("题库.xlsx"));
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args([
             "bank",
             "import",
@@ -357,7 +337,7 @@ fn an_xlsx_sheet_with_a_title_row_merged_cells_and_blank_rows() {
 fn the_shipped_bank_round_trips_through_csv_with_identical_digests() {
     let tmp = tempfile::tempdir().unwrap();
     let shipped = root().join("question_bank");
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "export"])
         .arg(&shipped)
         .args(["--format", "csv", "--out", "bank.csv"])
@@ -369,7 +349,7 @@ fn the_shipped_bank_round_trips_through_csv_with_identical_digests() {
         "UTF-8 with BOM for Excel"
     );
 
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "import", "bank.csv", "--out", "copy"])
         .assert()
         .success();
@@ -394,7 +374,7 @@ fn the_shipped_bank_round_trips_through_csv_with_identical_digests() {
     // Into the shipped bank itself: nothing new, nothing changed, no byte moved.
     copy_dir(&shipped, &tmp.path().join("shipped"));
     let before = read_dir_texts(&tmp.path().join("shipped"));
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "bank.csv", "--out", "shipped"])
         .output()
         .unwrap();
@@ -434,7 +414,7 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
     fs::write(tmp.path().join("sheet.csv"), sheet).unwrap();
     let before = fs::read_to_string(bank_dir.join("logistics.toml")).unwrap();
 
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "sheet.csv", "--out", "qb"])
         .output()
         .unwrap();
@@ -459,7 +439,7 @@ fn changed_questions_are_reported_and_only_rewritten_with_update() {
     let new = by_stem(&bank, "买家问能否指定快递，客服应先查看什么？");
     assert!(new.id.starts_with("IMP-logistics-"), "{}", new.id);
 
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "sheet.csv", "--out", "qb", "--update"])
         .output()
         .unwrap();
@@ -495,7 +475,7 @@ fn columns_and_categories_can_be_named_on_the_command_line() {
         "问题描述,正确选项,A,B,C,备注\n买家催发货时客服应当怎么回复？,B,不理会,说明发货时间并致歉,让买家退款,内部\n",
     )
     .unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "sheet.csv", "--out", "bank"])
         .output()
         .unwrap();
@@ -506,7 +486,7 @@ fn columns_and_categories_can_be_named_on_the_command_line() {
         "{}",
         stderr_of(&output)
     );
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args([
             "bank",
             "import",
@@ -537,7 +517,7 @@ fn columns_and_categories_can_be_named_on_the_command_line() {
 fn a_sheet_without_categories_needs_one_named() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("s.csv"), "题干,答案\n对吗？,对\n").unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "s.csv", "--out", "bank"])
         .output()
         .unwrap();
@@ -629,7 +609,7 @@ fn parse_xml(text: &str) -> Node {
 fn moodle_xml_has_what_moodles_importer_reads() {
     let tmp = tempfile::tempdir().unwrap();
     let shipped = root().join("question_bank");
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "export"])
         .arg(&shipped)
         .args(["--format", "moodle-xml", "--out", "bank.xml"])
@@ -752,7 +732,7 @@ answer = true
 "#,
     )
     .unwrap();
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args([
             "bank",
             "export",
@@ -787,7 +767,7 @@ answer = true
 #[test]
 fn a_bank_with_errors_is_not_exported() {
     let tmp = tempfile::tempdir().unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "export"])
         .arg(fixture("bad_bank"))
         .args(["--format", "gift", "--out", "bank.gift"])
@@ -802,7 +782,7 @@ fn a_bank_with_errors_is_not_exported() {
 fn the_shipped_bank_exports_to_gift_one_block_per_question() {
     let tmp = tempfile::tempdir().unwrap();
     let shipped = root().join("question_bank");
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "export"])
         .arg(&shipped)
         .args(["--format", "gift", "--out", "bank.gift"])
@@ -862,7 +842,7 @@ fn the_example_sheet_goes_into_the_shipped_bank_without_splitting_categories() {
     let shipped = clean_bank(&bank_dir).questions.len();
     let sheet = root().join("examples/bank_sheet.csv");
     let import = |extra: &[&str]| {
-        certexam(tmp.path())
+        certexam_in(tmp.path())
             .args(["bank", "import"])
             .arg(&sheet)
             .args(["--out", "qb"])
@@ -915,7 +895,7 @@ fn the_example_sheet_goes_into_the_shipped_bank_without_splitting_categories() {
         "题干,答案,分类\n客服可以透露买家地址。,错,信息安全\n",
     )
     .unwrap();
-    let output = certexam(tmp.path())
+    let output = certexam_in(tmp.path())
         .args(["bank", "import", "s.csv", "--out", "qb"])
         .output()
         .unwrap();
@@ -950,7 +930,7 @@ answer = "A"
 "#,
     )
     .unwrap();
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args([
             "bank", "export", "bank", "--format", "csv", "--out", "b.csv",
         ])
@@ -961,7 +941,7 @@ answer = "A"
         csv.contains(",\"'=HYPERLINK(\"\"http://example.com\"\",\"\"领取退款\"\") 这样的链接能点吗？\",'-1 元,'+1 元,'@客服,'引号',"),
         "{csv}"
     );
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args(["bank", "import", "b.csv", "--out", "copy"])
         .assert()
         .success();
@@ -987,7 +967,7 @@ fn sparse_bomb(path: &Path) {
 fn a_workbook_whose_cells_span_the_whole_sheet_is_refused_not_an_abort() {
     let tmp = tempfile::tempdir().unwrap();
     sparse_bomb(&tmp.path().join("bomb.xlsx"));
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args(["bank", "import", "bomb.xlsx", "--out", "bank"])
         .output()
         .unwrap();
@@ -1041,7 +1021,7 @@ fn a_workbook_with_a_cell_of_70_mb_is_refused_and_never_echoed() {
     with_huge_cell(&small, &tmp.path().join("huge.xlsx"), 70 << 20);
     let size = fs::metadata(tmp.path().join("huge.xlsx")).unwrap().len();
     assert!(size < 1 << 20, "{size}");
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args(["bank", "import", "huge.xlsx", "--out", "bank"])
         .output()
         .unwrap();
@@ -1063,7 +1043,7 @@ fn a_csv_cell_longer_than_excel_allows_is_refused_with_an_excerpt() {
         format!("题型,题干,答案\n单选,{long},A\n"),
     )
     .unwrap();
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args(["bank", "import", "sheet.csv", "--out", "bank"])
         .output()
         .unwrap();
@@ -1081,7 +1061,7 @@ fn a_sheet_file_of_100_mb_is_refused_before_it_is_read() {
     let tmp = tempfile::tempdir().unwrap();
     let f = fs::File::create(tmp.path().join("big.csv")).unwrap();
     f.set_len(100_000_000).unwrap();
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args(["bank", "import", "big.csv", "--out", "bank"])
         .output()
         .unwrap();
@@ -1118,7 +1098,7 @@ fn moodle_xml_texts_are_cdata_so_moodle_keeps_every_space() {
         "[[question]]\nid = \"X-1\"\ntype = \"single\"\ncategory = \"x\"\ndifficulty = 2\nstem = {long:?}\noptions = [{specials:?}, \"否 & 是\"]\nanswer = \"A\"\nexplanation = {specials:?}\n"
     );
     bank_with(&tmp.path().join("bank"), "售后", &questions);
-    certexam(tmp.path())
+    certexam_in(tmp.path())
         .args([
             "bank",
             "export",
@@ -1181,7 +1161,7 @@ answer = "A"
 tags = ["a<b", "`code`"]
 "#,
     );
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args([
             "bank",
             "export",
@@ -1246,7 +1226,7 @@ fn gift_pegjs(file: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn gift_pegjs_reads_every_question_of_the_shipped_bank_as_written() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args(["bank", "export"])
         .arg(root().join("question_bank"))
         .args(["--format", "gift", "--out", "bank.gift"])
@@ -1309,7 +1289,7 @@ options = ["申请 -> 审核 -> 退款", "直接退款", "先退一半再审核"
 answer = "A"
 "#,
     );
-    let out = certexam(tmp.path())
+    let out = certexam_in(tmp.path())
         .args([
             "bank",
             "export",

@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use certexam::audit::{self, simulate::simulate};
 use certexam::bank::{self, Answer, Bank, QuestionType};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support;
+use support::root;
 
 fn shipped() -> Bank {
     let loaded = bank::load(&root().join("question_bank"));
@@ -132,9 +130,7 @@ fn on_the_example_exam_cues_do_not_pass_a_half_knower() {
 
 #[test]
 fn bank_audit_strict_passes_on_the_shipped_bank_and_example_exam() {
-    let out = Command::cargo_bin("certexam")
-        .unwrap()
-        .current_dir(root())
+    let out = support::certexam()
         .args([
             "bank",
             "audit",

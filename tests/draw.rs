@@ -2,25 +2,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use certexam::bank;
 use certexam::paper::{self, Key, Paper};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn certexam() -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures").join(name)
-}
+mod support;
+use support::{certexam, fixture, root};
 
 fn draw_example(out: &Path, roster: &Path, seed: &str) -> assert_cmd::assert::Assert {
     certexam()

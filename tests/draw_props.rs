@@ -3,7 +3,6 @@
 //! each paper from the others.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
 
 use certexam::bank::{self, Answer, Bank};
 use certexam::blueprint::{self, Blueprint};
@@ -13,6 +12,8 @@ use certexam::paper::{Candidate, Key, Paper};
 use certexam::rng::Algorithm;
 use proptest::prelude::*;
 
+mod support;
+
 /// The fixture blueprints: v1, v2 on difficulty levels, v2 calibrated.
 const BLUEPRINTS: [&str; 3] = [
     "draw_blueprint.toml",
@@ -21,9 +22,8 @@ const BLUEPRINTS: [&str; 3] = [
 ];
 
 fn fixture(blueprint: &str) -> (Bank, Blueprint) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let bank = bank::load(&root.join("draw_bank")).bank.unwrap();
-    let (bp, diags) = blueprint::load(&root.join(blueprint), &bank.categories);
+    let bank = bank::load(&support::fixture("draw_bank")).bank.unwrap();
+    let (bp, diags) = blueprint::load(&support::fixture(blueprint), &bank.categories);
     assert!(diags.is_empty(), "{diags:?}");
     (bank, bp.unwrap())
 }

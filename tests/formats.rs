@@ -8,36 +8,41 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use calamine::Reader;
 
+mod support;
+use support::{Test, copy_dir, root, snapshot_file, snapshot_text};
+
 const NOW: &str = "2026-12-01T09:00:00Z";
 
+/// Grading the example sheets with the fixed test key.
+const GRADE: [&str; 9] = [
+    "grade",
+    "--papers",
+    "exam",
+    "--sheets",
+    "sheets.csv",
+    "--key",
+    "proctor.key",
+    "--out",
+    "scores",
+];
+
 fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    root().join(path).display().to_string()
 }
 
-/// Runs certexam in `dir`; panics with its output unless it exits `code`.
+/// Runs certexam in `dir` at [`NOW`]; panics with its output unless it
+/// exits `code`.
 fn certexam(dir: &Path, code: i32, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_certexam"))
-        .current_dir(dir)
-        .env("CERTEXAM_NOW", NOW)
+    Test::in_dir(dir)
+        .now(NOW)
         .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "certexam {args:?}\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+        .status(code)
+        .run()
+        .stdout
 }
 
 /// The example session, once for all tests: drawn, graded from the
@@ -75,18 +80,7 @@ fn session() -> &'static Path {
             )
             .unwrap();
         }
-        let grade = [
-            "grade",
-            "--papers",
-            "exam",
-            "--sheets",
-            "sheets.csv",
-            "--key",
-            "proctor.key",
-            "--out",
-            "scores",
-        ];
-        certexam(d, 1, &grade);
+        certexam(d, 1, &GRADE);
         let analyze = [
             "analyze", "--papers", "exam", "--out", "analysis", "--no-pdf", "scores",
         ];
@@ -106,27 +100,59 @@ fn session() -> &'static Path {
     .path()
 }
 
-/// A file's bytes as snapshot text that keeps what a snapshot would smooth
-/// over: the byte-order mark is written `<BOM>`, each carriage return `␍`
-/// and the end of the file `␄` (so a lost or doubled last newline shows).
-fn read(path: &Path) -> String {
-    exact(&String::from_utf8(fs::read(path).unwrap()).unwrap())
-}
-
-fn exact(text: &str) -> String {
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => format!("<BOM>{rest}"),
-        None => text.to_string(),
-    };
-    format!("{}␄", text.replace('\r', "␍"))
-}
-
 #[test]
 fn grade_results_items_and_rejects() {
     let scores = session().join("scores");
-    insta::assert_snapshot!("grade_results_csv", read(&scores.join("results.csv")));
-    insta::assert_snapshot!("grade_items_csv", read(&scores.join("items.csv")));
-    insta::assert_snapshot!("grade_rejects_csv", read(&scores.join("rejects.csv")));
+    insta::assert_snapshot!(
+        "grade_results_csv",
+        snapshot_file(&scores.join("results.csv"))
+    );
+    insta::assert_snapshot!("grade_items_csv", snapshot_file(&scores.join("items.csv")));
+    insta::assert_snapshot!(
+        "grade_rejects_csv",
+        snapshot_file(&scores.join("rejects.csv"))
+    );
+}
+
+/// The signed score file (what the archive and analysis read), its
+/// minisign signature, and regrade.csv after a question is voided.
+#[test]
+fn score_file_signature_and_regrade_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_dir(session(), d);
+    let exam = d.join("scores/CS-CERT-2026Q4");
+    let mut files: Vec<_> = fs::read_dir(&exam)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".score.toml"))
+        .collect();
+    files.sort();
+    let first = files.first().expect("a score file").clone();
+    insta::assert_snapshot!("grade_score_file", snapshot_file(&first));
+    // The signature's comments; its two signature lines change with every
+    // signing (minisign signs with fresh noise), so they are masked.
+    let signature = snapshot_file(&first.with_extension("toml.minisig"));
+    let signature: Vec<String> = signature
+        .split('\n')
+        .enumerate()
+        .map(|(n, line)| match n {
+            1 | 3 => format!("<signature, {} characters>", line.len()),
+            _ => line.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!("grade_score_signature", signature.join("\n"));
+
+    // Void the first question of that score file for everyone: every
+    // score file becomes its next version and regrade.csv says why.
+    let text = fs::read_to_string(&first).unwrap();
+    let score: toml::Table = toml::from_str(&text).unwrap();
+    let qid = score["question"][0]["id"].as_str().unwrap().to_string();
+    certexam(d, 1, &[&GRADE[..], &["--void", &qid]].concat());
+    insta::assert_snapshot!(
+        "grade_regrade_csv",
+        snapshot_file(&d.join("scores/regrade.csv"))
+    );
 }
 
 #[test]
@@ -139,14 +165,20 @@ fn analysis_csvs() {
         .collect();
     names.sort();
     assert_eq!(names, ["exam.csv", "items.csv"]);
-    insta::assert_snapshot!("analysis_items_csv", read(&analysis.join("items.csv")));
-    insta::assert_snapshot!("analysis_exam_csv", read(&analysis.join("exam.csv")));
+    insta::assert_snapshot!(
+        "analysis_items_csv",
+        snapshot_file(&analysis.join("items.csv"))
+    );
+    insta::assert_snapshot!(
+        "analysis_exam_csv",
+        snapshot_file(&analysis.join("exam.csv"))
+    );
 }
 
 #[test]
 fn draw_rooms_csv() {
     let rooms = session().join("seated").join("rooms.csv");
-    insta::assert_snapshot!("draw_rooms_csv", read(&rooms));
+    insta::assert_snapshot!("draw_rooms_csv", snapshot_file(&rooms));
 }
 
 #[test]
@@ -161,7 +193,7 @@ fn bank_exports_in_every_format() {
             0,
             &[&args[..], &[out.to_str().unwrap()]].concat(),
         );
-        insta::assert_snapshot!(format!("bank_export_{format}"), read(&out));
+        insta::assert_snapshot!(format!("bank_export_{format}"), snapshot_file(&out));
     }
 }
 
@@ -180,7 +212,7 @@ fn archive_exports_and_queries() {
             0,
             &[&args[..], &[out.to_str().unwrap()], &archive].concat(),
         );
-        insta::assert_snapshot!(format!("archive_export_{lang}_csv"), read(&out));
+        insta::assert_snapshot!(format!("archive_export_{lang}_csv"), snapshot_file(&out));
     }
     // A workbook is a zip with its own timestamps: its cells are what HR sees.
     let xlsx = dir.path().join("export.xlsx");
@@ -194,11 +226,11 @@ fn archive_exports_and_queries() {
 
     let query = ["archive", "query"];
     let table = certexam(d, 0, &[&query[..], &archive].concat());
-    insta::assert_snapshot!("archive_query_table", exact(&table));
+    insta::assert_snapshot!("archive_query_table", snapshot_text(&table));
     let json = certexam(d, 0, &[&query[..], &archive, &["--json"]].concat());
-    insta::assert_snapshot!("archive_query_json", exact(&json));
+    insta::assert_snapshot!("archive_query_json", snapshot_text(&json));
     let csv = certexam(d, 0, &[&query[..], &archive, &["--csv"]].concat());
-    insta::assert_snapshot!("archive_query_csv", exact(&csv));
+    insta::assert_snapshot!("archive_query_csv", snapshot_text(&csv));
 }
 
 /// Every sheet's cells, one row per line, cells separated by ` | `.

@@ -11,7 +11,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use certexam::archive::{ledger, record, verify};
@@ -21,24 +20,16 @@ use certexam::score_file::ScoreFile;
 use certexam::sign::{self, PublicKey};
 use proptest::prelude::*;
 
+mod support;
+use support::{Test, copy_dir, root};
+
 const NOW: &str = "2026-12-02T09:00:00Z";
 const EXAM: &str = "CS-CERT-2026Q4";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// certexam in `dir` at [`NOW`]: its exit status and standard error.
 fn certexam(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_certexam"))
-        .current_dir(dir)
-        .env("CERTEXAM_NOW", NOW)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = Test::in_dir(dir).now(NOW).args(args).any_status().run();
+    (run.code, run.stderr)
 }
 
 /// The example session drawn, graded and archived once: `exam/`,
@@ -355,17 +346,4 @@ proptest! {
 
 fn sign_path(file: &Path) -> PathBuf {
     certexam::score_file::signature_path(file)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }

@@ -8,43 +8,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use certexam::bank::QuestionType;
 use certexam::paper::{
     self, Candidate, CategoryTitle, DrawInfo, Exam, Key, Paper, PaperContent, PaperQuestion,
     PassRule, Scoring, Section,
 };
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn certexam() -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
-
-/// Runs a poppler tool and returns its stdout; panics with advice when it is missing.
-fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
-    let out = Process::new(tool)
-        .args(args)
-        .arg(pdf)
-        .args(if tool == "pdftotext" {
-            &["-"][..]
-        } else {
-            &[][..]
-        })
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} is needed for these tests ({e}); run scripts/setup.sh"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} {} failed: {}",
-        pdf.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod support;
+use support::{certexam, poppler, root, squash};
 
 /// The text of a PDF (or of one page) in content order, without any
 /// whitespace (and without the zero-width spaces that let typst break long
@@ -56,12 +27,6 @@ fn text(pdf: &Path, page: Option<u32>) -> String {
         args.extend(["-f", p, "-l", p]);
     }
     squash(&poppler("pdftotext", &args, pdf))
-}
-
-fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
-        .collect()
 }
 
 fn pages(pdf: &Path) -> u32 {

@@ -11,13 +11,14 @@ use std::process::ExitStatus;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::Command;
 use certexam::archive::certificate::CertificateData;
 use certexam::paper::{self, Paper};
 use certexam::render::document::DocumentOptions;
 use certexam::render::engine::Engine;
 use certexam::render::typst::{Compile, FontFamily, TypstError, Version};
 use certexam::render::{self, Kind, RenderError, RenderOptions};
+
+mod support;
 
 /// What the stand-in does with a compile.
 #[derive(Debug, Default)]
@@ -118,9 +119,7 @@ impl FakeTypst {
 fn three_papers(dir: &Path) -> Vec<(PathBuf, Paper)> {
     let roster = dir.join("roster.csv");
     fs::write(&roster, "id,name\nR001,甲\nR002,乙\nR003,丙\n").unwrap();
-    Command::cargo_bin("certexam")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    support::certexam()
         .args(["draw", "--blueprint", "examples/blueprint.toml"])
         .args(["--seed", "engine-test", "--roster"])
         .arg(&roster)

@@ -13,38 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
 use certexam::bank::QuestionType;
 use certexam::paper::Paper;
 use certexam::scan::marks::Homography;
 use certexam::sheet::{self, SheetPage};
 use image::{GrayImage, Luma};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn certexam(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("certexam").unwrap();
-    cmd.current_dir(dir)
-        .env("CERTEXAM_NOW", "2026-12-01T10:00:00Z");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+mod support;
+use support::{Run, certexam_in, root, run, snapshot_file};
 
 /// A drawn and rendered exam: its papers and, per paper, the page of
 /// print.pdf that holds its answer sheet.
@@ -74,7 +50,7 @@ fn exams() -> &'static (Exam, Exam) {
 }
 
 fn make_exam(dir: &Path, seed: &str) -> Exam {
-    let r = run(certexam(&root())
+    let r = run(certexam_in(&root())
         .args([
             "draw",
             "--blueprint",
@@ -87,7 +63,7 @@ fn make_exam(dir: &Path, seed: &str) -> Exam {
         ])
         .arg(dir));
     assert_eq!(r.code, 0, "draw: {}", r.stderr);
-    let r = run(certexam(&root())
+    let r = run(certexam_in(&root())
         .args(["render", "--papers"])
         .arg(dir.join("papers"))
         .arg("--out")
@@ -461,7 +437,7 @@ fn read_review(out: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 fn scan(dir: &Path, exam: &Exam, out: &str, files: &[PathBuf], extra: &[&str]) -> Run {
-    run(certexam(dir)
+    run(certexam_in(dir)
         .arg("scan")
         .arg("--papers")
         .arg(exam.dir.join("papers"))
@@ -513,9 +489,11 @@ fn clean_pen_fills_at_300_dpi_are_read_exactly_and_grade_gives_the_true_scores()
         let (mut img, page) = s.page();
         let truth = true_answers(&exam.papers[paper], paper as u32);
         fill(&mut img, 300, &page, &truth, |_| Style::Pen);
-        let path = dir.path().join(format!("scan-{paper}.jpg"));
-        save_jpeg(&img, &path, 90);
-        files.push(path);
+        // Named relative to the folder scan runs in, as a proctor types
+        // them, so that the CSVs pinned below are the same on every machine.
+        let name = format!("scan-{paper}.jpg");
+        save_jpeg(&img, &dir.path().join(&name), 90);
+        files.push(PathBuf::from(name));
         let p = &exam.papers[paper];
         truth_csv += &format!("{},{}", p.holder(), p.paper_id);
         for a in truth.values() {
@@ -536,13 +514,20 @@ fn clean_pen_fills_at_300_dpi_are_read_exactly_and_grade_gives_the_true_scores()
         assert_read(&sheets, &exam.papers[paper], truth, "clean 300 dpi");
     }
     assert!(read_review(&dir.path().join("scanned")).is_empty());
+    // The three CSVs byte for byte: a change to a column shows in review.
+    for file in ["sheets.csv", "review.csv", "scan-log.csv"] {
+        insta::assert_snapshot!(
+            format!("clean_scan_{}", file.replace(['.', '-'], "_")),
+            snapshot_file(&dir.path().join("scanned").join(file))
+        );
+    }
 
     // grade(scan) == grade(true answers).
     fs::write(dir.path().join("truth.csv"), truth_csv).unwrap();
-    let r = run(certexam(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
+    let r = run(certexam_in(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let grade = |sheets: &str, out: &str| {
-        let r = run(certexam(dir.path())
+        let r = run(certexam_in(dir.path())
             .args(["grade", "--papers"])
             .arg(exam.dir.join("papers"))
             .args(["--sheets", sheets, "--key", "proctor.key", "--out", out]));
@@ -1154,9 +1139,9 @@ fn doubtful_marks_go_to_review_never_into_sheets_and_fix_feeds_the_decisions_bac
         assert!(img.width() > img.height(), "a crop of the question's row");
     }
     // grade refuses the sheet rather than scoring a guess.
-    let r = run(certexam(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
+    let r = run(certexam_in(dir.path()).args(["keygen", "--unencrypted", "--out", "proctor"]));
     assert_eq!(r.code, 0);
-    let r = run(certexam(dir.path())
+    let r = run(certexam_in(dir.path())
         .args(["grade", "--papers"])
         .arg(exam.dir.join("papers"))
         .args([
@@ -1276,16 +1261,16 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
         "corrupt.jpg",
     ]
     .iter()
-    .map(|f| d.join(f))
+    .map(PathBuf::from)
     .collect();
     let layout = sheet::for_paper(&exam.papers[8]);
     for (i, answer) in ["A", "C"].iter().enumerate() {
         let mut img = rasterise(&exam.pdf, exam.sheet_pages[8], 150);
         let (x, y, r) = bubble(&layout.pages[0], 1, answer);
         mark(&mut img, 150, x, y, r, Style::Pen);
-        let path = d.join(format!("twice-{i}.png"));
-        img.save(&path).unwrap();
-        files.push(path);
+        let name = format!("twice-{i}.png");
+        img.save(d.join(&name)).unwrap();
+        files.push(PathBuf::from(name));
     }
     let r = scan(d, exam, "out", &files, &[]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
@@ -1350,6 +1335,16 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
         1 + files.len(),
         "one log line per page: {log}"
     );
+    // Both files a proctor opens, byte for byte (files named relative to
+    // the folder, so the same on every machine).
+    insta::assert_snapshot!(
+        "problem_pages_review_csv",
+        snapshot_file(&out.join("review.csv"))
+    );
+    insta::assert_snapshot!(
+        "problem_pages_scan_log_csv",
+        snapshot_file(&out.join("scan-log.csv"))
+    );
 }
 
 #[test]
@@ -1382,7 +1377,7 @@ fn a_pdf_of_scans_is_read_page_by_page() {
         &["-f", &question_page, "-l", &question_page, pdf, "b.pdf"],
     );
     poppler("pdfunite", &["a.pdf", "b.pdf", "stack.pdf"]);
-    let r = run(certexam(d)
+    let r = run(certexam_in(d)
         .arg("scan")
         .arg("--papers")
         .arg(exam.dir.join("papers"))

@@ -75,7 +75,7 @@ pub fn score_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<LoadError>) {
             out.extend(found.files);
             problems.extend(found.errors.into_iter().map(|e| LoadError::Unreadable {
                 path: e.path,
-                error: e.source,
+                error: e.reason,
             }));
         } else if input.is_file() {
             out.push(input.clone());

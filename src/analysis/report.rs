@@ -7,7 +7,6 @@ use crate::formula_guard::guard_record;
 use crate::render::data::breakable;
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
 use serde::Serialize;
 
 use super::stats::{ExamStats, Flag, ItemStats, TOO_EASY_ABOVE, TOO_HARD_BELOW};
@@ -24,9 +23,8 @@ fn opt(value: Option<f64>) -> String {
     value.map_or_else(String::new, |v| super::round_half_up(v, 4))
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
-    Ok(writer.into_inner().map_err(|e| e.into_error())?)
-}
+/// Report rows only fail to serialize, never to write: they go to memory.
+type Result<T> = std::result::Result<T, csv::Error>;
 
 /// `items.csv`: one row per bank question (see the README).
 pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
@@ -99,7 +97,7 @@ pub fn items_csv(items: &[ItemStats]) -> Result<Vec<u8>> {
         );
         w.write_record(guard_record(&row))?;
     }
-    finish(w)
+    crate::spreadsheet::report_bytes(w)
 }
 
 /// `exam.csv`: one row per exam, with `<category>_mean`, `_max` and
@@ -165,7 +163,7 @@ pub fn exam_csv(exams: &[ExamStats]) -> Result<Vec<u8>> {
         }
         w.write_record(guard_record(&row))?;
     }
-    finish(w)
+    crate::spreadsheet::report_bytes(w)
 }
 
 /// The data file of `templates/report.typ`.

@@ -51,8 +51,8 @@ pub enum AddError {
         .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
     )]
     Damaged(Vec<Finding>),
-    #[error("cannot write to the archive: {0:#}")]
-    Write(anyhow::Error),
+    #[error("cannot write to the archive")]
+    Write(#[source] journal::JournalError),
 }
 
 struct Candidate {
@@ -261,11 +261,11 @@ pub fn add(
     .map_err(AddError::Write)?;
     // From here on, any failure leaves the archive as it was: undone now,
     // or (after a crash) by the next add.
-    let undo = |e: anyhow::Error| {
+    let undo = |e: journal::JournalError| {
         let _ = journal::recover(archive);
         AddError::Write(e)
     };
-    store::store(archive, &copies).map_err(undo)?;
+    store::store(archive, &copies).map_err(|e| undo(e.into()))?;
 
     let mut seq = chain.last().map_or(0, |(_, e)| e.seq);
     let mut lines = String::new();

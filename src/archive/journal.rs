@@ -14,11 +14,28 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::{ledger, store};
-use crate::fsutil;
+use crate::fsutil::{self, FileContext, FileError};
+
+/// Why the journal could not be written, read or acted on.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(
+        "{} is damaged; it is left by an `archive add` that was cut short: run `certexam archive verify`, then remove it",
+        path.display()
+    )]
+    Damaged {
+        path: std::path::PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+type Result<T, E = JournalError> = std::result::Result<T, E>;
 
 /// The journal's file name inside the archive folder.
 pub const FILE: &str = ".add-journal.json";
@@ -52,13 +69,13 @@ impl Recovered {
 /// Writes the journal (flushed) before an add touches anything.
 pub fn begin(archive: &Path, journal: &Journal) -> Result<()> {
     let text = serde_json::to_vec(journal).expect("journals serialize");
-    fsutil::write_atomic(&archive.join(FILE), &text)
+    Ok(fsutil::write_atomic(&archive.join(FILE), &text)?)
 }
 
 /// Removes the journal once the add is complete.
 pub fn finish(archive: &Path) -> Result<()> {
     let path = archive.join(FILE);
-    fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    fs::remove_file(&path).file_context(|| format!("cannot remove {}", path.display()))?;
     if let Ok(dir) = fs::File::open(archive) {
         let _ = dir.sync_all();
     }
@@ -76,14 +93,13 @@ pub fn recover(archive: &Path) -> Result<Recovered> {
     let text = match fs::read(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => Err(e).file_context(|| format!("cannot read {}", path.display()))?,
     };
-    let journal: Journal = serde_json::from_slice(&text).with_context(|| {
-        format!(
-            "{} is damaged; it is left by an `archive add` that was cut short: run `certexam archive verify`, then remove it",
-            path.display()
-        )
-    })?;
+    let journal: Journal =
+        serde_json::from_slice(&text).map_err(|source| JournalError::Damaged {
+            path: path.clone(),
+            source,
+        })?;
     done.ledger_bytes = truncate(&archive.join(ledger::FILE), journal.ledger_len)?;
     for file in &journal.files {
         let on_disk = store::on_disk(archive, file);
@@ -91,7 +107,7 @@ pub fn recover(archive: &Path) -> Result<Recovered> {
             match fs::remove_file(&p) {
                 Ok(()) => done.files += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot remove {}", p.display())),
+                Err(e) => Err(e).file_context(|| format!("cannot remove {}", p.display()))?,
             }
         }
     }
@@ -105,15 +121,18 @@ fn truncate(path: &Path, len: u64) -> Result<u64> {
     let file = match OpenOptions::new().write(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+        Err(e) => Err(e).file_context(|| format!("cannot open {}", path.display()))?,
     };
-    let now = file.metadata()?.len();
+    let now = file
+        .metadata()
+        .file_context(|| format!("cannot read {}", path.display()))?
+        .len();
     if now <= len {
         return Ok(0);
     }
     file.set_len(len)
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot cut {} back to {len} bytes", path.display()))?;
+        .file_context(|| format!("cannot cut {} back to {len} bytes", path.display()))?;
     Ok(now - len)
 }
 
@@ -124,15 +143,15 @@ pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
         .create(true)
         .append(true)
         .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+        .file_context(|| format!("cannot open {}", path.display()))?;
     let old = file
         .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
+        .file_context(|| format!("cannot read {}", path.display()))?
         .len();
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     if let Err(e) = written {
         let undone = file.set_len(old).and_then(|()| file.sync_all());
-        return Err(e).with_context(|| match undone {
+        Err::<(), _>(e).file_context(|| match undone {
             Ok(()) => format!(
                 "cannot append to {}; it was cut back to what it held before",
                 path.display()
@@ -141,7 +160,7 @@ pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
                 "cannot append to {}, and cannot cut it back either ({u}); the next `archive add` will",
                 path.display()
             ),
-        });
+        })?;
     }
     Ok(())
 }

@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
 use crate::fsutil;
 use crate::score_file::{self, ScoreFile};
 
@@ -84,7 +82,7 @@ pub fn check_existing(archive: &Path, copy: &Copy<'_>) -> Result<bool, StoreErro
 /// grading does). Files that already hold the same bytes are left alone.
 /// Call with the archive lock held, after [`check_existing`] found no
 /// conflict: nothing else writes into `records/` meanwhile.
-pub fn store(archive: &Path, copies: &[Copy<'_>]) -> Result<()> {
+pub fn store(archive: &Path, copies: &[Copy<'_>]) -> Result<(), fsutil::FileError> {
     let paths: Vec<(PathBuf, PathBuf)> = copies
         .iter()
         .map(|c| {

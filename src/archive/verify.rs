@@ -369,7 +369,7 @@ pub fn record_files(archive: &Path) -> std::io::Result<Vec<String>> {
     }
     let files = crate::discover::files(&dir, crate::discover::Depth::Tree, |_| true)
         .all_or_first_error()
-        .map_err(|e| std::io::Error::new(e.source.kind(), e.to_string()))?;
+        .map_err(|e| std::io::Error::new(e.reason.kind(), e.to_string()))?;
     let mut out: Vec<String> = files
         .iter()
         .map(|p| {

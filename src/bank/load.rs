@@ -69,7 +69,7 @@ pub fn load(dir: &Path) -> LoadedBank {
     let found = toml_files(dir);
     for e in &found.errors {
         diags.push(
-            Diagnostic::file(&e.path, format!("cannot read the folder: {}", e.source))
+            Diagnostic::file(&e.path, format!("cannot read the folder: {}", e.reason))
                 .with_hint("check that you may list this folder"),
         );
     }

@@ -442,7 +442,7 @@ fn write_parallel(files: &[&Planned]) -> Result<()> {
         .iter()
         .map(|p| (p.path.as_path(), p.text.as_bytes()))
         .collect();
-    fsutil::write_batch(&batch)
+    Ok(fsutil::write_batch(&batch)?)
 }
 
 fn sha256_file(path: &Path) -> Result<String> {

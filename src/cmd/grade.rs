@@ -212,12 +212,12 @@ pub fn run(args: &Args) -> Result<Status> {
                     previous: Some(*old),
                 });
             }
-            Err(message) => rejects.push(Reject {
+            Err(latest) => rejects.push(Reject {
                 source: acc.sheet.source.clone(),
                 row: acc.sheet.row,
                 candidate: acc.candidate.id.clone(),
                 paper: score.paper.id.clone(),
-                reasons: vec![Reason::ExistingRecord(message)],
+                reasons: vec![Reason::ExistingRecord(latest.to_string())],
             }),
         }
     }

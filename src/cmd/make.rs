@@ -108,5 +108,6 @@ fn drawn_papers(out: &Path) -> Result<Vec<(PathBuf, Paper)>> {
         paper::Paper::read(&path).map(|p| (path, p))
     })
     .into_iter()
+    .map(|r| r.map_err(anyhow::Error::from))
     .collect()
 }

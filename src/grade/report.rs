@@ -6,8 +6,6 @@
 use crate::formula_guard::guard_record;
 use std::collections::BTreeSet;
 
-use anyhow::Result;
-
 use crate::grade::Reject;
 use crate::score_file::ScoreFile;
 
@@ -38,9 +36,8 @@ pub struct Row<'a> {
     pub change: Change,
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
-    Ok(writer.into_inner().map_err(|e| e.into_error())?)
-}
+/// Report rows only fail to serialize, never to write: they go to memory.
+type Result<T> = std::result::Result<T, csv::Error>;
 
 /// `results.csv`: exam, candidate, name, paper, score file, change, the
 /// points of each category, counts, total, max, percent, pass, failed
@@ -111,7 +108,7 @@ pub fn results_csv(rows: &[Row]) -> Result<Vec<u8>> {
         ]);
         w.write_record(guard_record(&record))?;
     }
-    finish(w)
+    crate::spreadsheet::report_bytes(w)
 }
 
 /// `items.csv`: one row per candidate × question, keyed by bank id.
@@ -158,7 +155,7 @@ pub fn items_csv(rows: &[Row]) -> Result<Vec<u8>> {
             ]))?;
         }
     }
-    finish(w)
+    crate::spreadsheet::report_bytes(w)
 }
 
 /// `rejects.csv`: source, row, candidate, paper, code, reason.
@@ -187,7 +184,7 @@ pub fn rejects_csv(rejects: &[Reject]) -> Result<Vec<u8>> {
             &r.message(),
         ]))?;
     }
-    finish(w)
+    crate::spreadsheet::report_bytes(w)
 }
 
 /// The header of `regrade.csv`.
@@ -211,7 +208,7 @@ pub fn regrade_csv(existing: &[u8], regrades: &[(&ScoreFile, &ScoreFile)]) -> Re
     if existing.is_empty() {
         let mut w = crate::spreadsheet::report_writer();
         w.write_record(guard_record(REGRADE_HEADER))?;
-        out = finish(w)?;
+        out = crate::spreadsheet::report_bytes(w)?;
     } else {
         out.extend_from_slice(existing);
         if !existing.ends_with(b"\n") {
@@ -235,6 +232,6 @@ pub fn regrade_csv(existing: &[u8], regrades: &[(&ScoreFile, &ScoreFile)]) -> Re
             new.regrade.as_ref().map_or("", |r| r.reason.as_str()),
         ]))?;
     }
-    out.extend(finish(w)?);
+    out.extend(crate::spreadsheet::report_bytes(w)?);
     Ok(out)
 }

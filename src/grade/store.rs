@@ -9,11 +9,29 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
+
+use crate::discover::DiscoverError;
+use crate::fsutil::{FileContext, FileError};
 
 use crate::score_file::{self, Regrade, ScoreFile};
 use crate::sign::{self, PublicKey};
+
+/// Why score files could not be listed or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    List(#[from] DiscoverError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(
+        "{} appeared while grading (is another `certexam grade` writing to this folder?); it was not replaced",
+        .0.display()
+    )]
+    Appeared(PathBuf),
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The score files already in an exam's folder, by candidate.
 #[derive(Debug, Default)]
@@ -70,11 +88,36 @@ pub enum Decision {
     },
 }
 
+/// Why a candidate's latest score file stops their regrade (reported for
+/// that candidate alone, on one line).
+#[derive(Debug, thiserror::Error)]
+pub enum LatestError {
+    #[error("cannot read {}: {reason}", path.display())]
+    Read {
+        path: PathBuf,
+        reason: std::io::Error,
+    },
+    #[error(transparent)]
+    Damaged(#[from] score_file::ScoreFileError),
+    #[error(
+        "not regraded: the latest score file {} does not verify ({reason}); find out what happened to it before grading this candidate again",
+        path.display()
+    )]
+    NotVerified {
+        path: PathBuf,
+        reason: sign::VerifyError,
+    },
+}
+
 /// Compares a new result with the candidate's latest score file. The latest
 /// file must verify with `key` if it was signed by it (a file signed by
 /// another proctor's key is compared as it is); one that fails is an error
 /// for this candidate, never silently superseded.
-pub fn decide(score: &ScoreFile, existing: &Existing, key: &PublicKey) -> Result<Decision, String> {
+pub fn decide(
+    score: &ScoreFile,
+    existing: &Existing,
+    key: &PublicKey,
+) -> Result<Decision, LatestError> {
     let Some((_, path)) = existing.latest(&score.candidate.id) else {
         return Ok(Decision::New);
     };
@@ -84,15 +127,17 @@ pub fn decide(score: &ScoreFile, existing: &Existing, key: &PublicKey) -> Result
     let old = match sign::verify_score_file(key, path) {
         Ok(old) => old,
         Err(sign::VerifyError::WrongKey { .. }) => {
-            let text = fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            ScoreFile::parse(path, &text).map_err(|e| e.to_string())?
+            let text = fs::read_to_string(path).map_err(|reason| LatestError::Read {
+                path: path.clone(),
+                reason,
+            })?;
+            ScoreFile::parse(path, &text)?
         }
-        Err(e) => {
-            return Err(format!(
-                "not regraded: the latest score file {} does not verify ({e}); find out what happened to it before grading this candidate again",
-                path.display()
-            ));
+        Err(reason) => {
+            return Err(LatestError::NotVerified {
+                path: path.clone(),
+                reason,
+            });
         }
     };
     if old.same_result(score) {
@@ -170,7 +215,7 @@ fn unchanged_bytes(score: &ScoreFile, key: &PublicKey, path: &Path) -> bool {
 /// Makes `score` the next version after `old` (file `previous`).
 pub fn supersede(score: &mut ScoreFile, old: &ScoreFile, previous: &Path) -> Result<()> {
     let bytes =
-        fs::read(previous).with_context(|| format!("cannot read {}", previous.display()))?;
+        fs::read(previous).file_context(|| format!("cannot read {}", previous.display()))?;
     score.version = old.version + 1;
     // Without an exam date, validity counts from the first grading that
     // passed, not from this regrade.
@@ -274,7 +319,7 @@ pub fn write_all(outputs: &[Output], progress: &(dyn Fn() + Sync)) -> Result<()>
     folders.dedup();
     for dir in &folders {
         fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+            .file_context(|| format!("cannot create the folder {}", dir.display()))?;
     }
     // One thread: creating files in one folder takes the folder's lock, so
     // a second thread only spins waiting for it (measured: a third of the
@@ -290,24 +335,21 @@ pub fn write_all(outputs: &[Output], progress: &(dyn Fn() + Sync)) -> Result<()>
         })
         .collect::<Result<Vec<_>>>()?;
     for dir in &folders {
-        sync_filesystem(dir)?;
+        crate::fsutil::sync_filesystem(dir)?;
     }
     for (t, o) in temps.into_iter().zip(outputs) {
         if o.path.exists() {
-            bail!(
-                "{} appeared while grading (is another `certexam grade` writing to this folder?); it was not replaced",
-                o.path.display()
-            );
+            return Err(StoreError::Appeared(o.path.clone()));
         }
         let sig_path = score_file::signature_path(&o.path);
         t.sig
             .persist(&sig_path)
             .map_err(|e| e.error)
-            .with_context(|| format!("cannot put {} in place", sig_path.display()))?;
+            .file_context(|| format!("cannot put {} in place", sig_path.display()))?;
         t.score
             .persist_noclobber(&o.path)
             .map_err(|e| e.error)
-            .with_context(|| {
+            .file_context(|| {
                 format!(
                     "cannot put {} in place (does it exist already?)",
                     o.path.display()
@@ -316,7 +358,7 @@ pub fn write_all(outputs: &[Output], progress: &(dyn Fn() + Sync)) -> Result<()>
         progress();
     }
     for dir in &folders {
-        sync_filesystem(dir)?;
+        crate::fsutil::sync_filesystem(dir)?;
     }
     Ok(())
 }
@@ -324,17 +366,6 @@ pub fn write_all(outputs: &[Output], progress: &(dyn Fn() + Sync)) -> Result<()>
 fn temp_with(path: &Path, bytes: &[u8]) -> Result<tempfile::TempPath> {
     let mut temp = crate::fsutil::temp_beside(path)?;
     temp.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .file_context(|| format!("cannot write {}", path.display()))?;
     Ok(temp.into_temp_path())
-}
-
-/// Flushes the file system holding `dir` (Linux `syncfs`, one call for
-/// thousands of files; a folder flush elsewhere).
-fn sync_filesystem(dir: &Path) -> Result<()> {
-    let folder = fs::File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
-    #[cfg(target_os = "linux")]
-    rustix::fs::syncfs(&folder).with_context(|| format!("cannot flush {}", dir.display()))?;
-    #[cfg(not(target_os = "linux"))]
-    let _ = folder.sync_all();
-    Ok(())
 }

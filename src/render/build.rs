@@ -278,7 +278,7 @@ fn write_templates(
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     let found = crate::discover::files(from, crate::discover::Depth::Tree, |_| true)
         .all_or_first_error()
-        .map_err(|e| std::io::Error::new(e.source.kind(), e.to_string()))?;
+        .map_err(|e| std::io::Error::new(e.reason.kind(), e.to_string()))?;
     for file in found {
         let target = to.join(file.strip_prefix(from).unwrap_or(&file));
         if let Some(parent) = target.parent() {

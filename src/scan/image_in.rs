@@ -39,10 +39,10 @@ pub enum Kind {
 /// Why a scan file or page could not be turned into an image.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {reason}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{}: not a readable image ({message}); scan it again or export it as JPEG, PNG or PDF", path.display())]
     Decode { path: PathBuf, message: String },
@@ -76,7 +76,7 @@ pub fn list_pages(paths: &[PathBuf]) -> (Vec<PageRef>, Vec<LoadError>) {
             });
             errors.extend(found.errors.into_iter().map(|e| LoadError::Io {
                 path: e.path,
-                source: e.source,
+                reason: e.reason,
             }));
             found.files
         } else {
@@ -95,7 +95,10 @@ pub fn list_pages(paths: &[PathBuf]) -> (Vec<PageRef>, Vec<LoadError>) {
                 },
                 Some(kind) => {
                     if let Err(source) = std::fs::metadata(&file) {
-                        errors.push(LoadError::Io { path: file, source });
+                        errors.push(LoadError::Io {
+                            path: file,
+                            reason: source,
+                        });
                     } else {
                         pages.push(PageRef {
                             file,
@@ -136,9 +139,9 @@ pub fn load(page: &PageRef) -> Result<GrayImage, LoadError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
-    std::fs::read(path).map_err(|source| LoadError::Io {
+    std::fs::read(path).map_err(|reason| LoadError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
 }
 
