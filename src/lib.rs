@@ -25,6 +25,7 @@ pub mod fairness;
 pub mod formula_guard;
 pub mod fsutil;
 pub mod grade;
+pub mod id_row;
 pub mod ids;
 pub mod paper;
 pub mod parallel;

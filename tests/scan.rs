@@ -959,7 +959,7 @@ fn corner_marks_and_qr_are_read_through_speckle_and_streaks_and_a_lost_corner_is
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     let mut truths = Vec::new();
-    for (i, paper) in [0usize, 1, 2, 3].into_iter().enumerate() {
+    for (i, paper) in [0usize, 1, 2, 3, 4].into_iter().enumerate() {
         let s = Scan {
             exam,
             paper,
@@ -991,9 +991,15 @@ fn corner_marks_and_qr_are_read_through_speckle_and_streaks_and_a_lost_corner_is
             }
             // A drum streak down through the top-right mark.
             2 => streak(&mut img, 200, m[1].x + m[1].w / 2.0, 0.8),
-            // A streak down through the middle of the QR code (two wide
-            // ones through its finder patterns still lose the page).
-            _ => streak(&mut img, 200, page.qr.x + page.qr.w / 2.0, 0.8),
+            // A streak down through the middle of the QR code.
+            3 => streak(&mut img, 200, page.qr.x + page.qr.w / 2.0, 0.8),
+            // Two wide streaks through the QR code's finder patterns: the
+            // code is lost, the id row under the bubbles names the page.
+            _ => {
+                for x in [page.qr.x + 6.0, page.qr.x + page.qr.w - 6.0] {
+                    streak(&mut img, 200, x, 3.0);
+                }
+            }
         }
         let path = dir.path().join(format!("corner-{i}.png"));
         s.write(&img, &path);
@@ -1013,7 +1019,7 @@ fn corner_marks_and_qr_are_read_through_speckle_and_streaks_and_a_lost_corner_is
         if i < 3 {
             assert_read(&sheets, &exam.papers[*paper], truth, &what);
         } else {
-            // The QR streak also runs through bubbles: those are decided.
+            // The QR streaks also run through bubbles: those are decided.
             assert_true_or_decide(&sheets, &review, &exam.papers[*paper], truth, &what);
         }
     }
@@ -1027,6 +1033,12 @@ fn corner_marks_and_qr_are_read_through_speckle_and_streaks_and_a_lost_corner_is
         log.lines()
             .any(|l| l.contains("corner-3.png") && l.contains(",read,")),
         "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("corner-4.png")
+            && l.contains(",read,")
+            && l.contains("no QR code could be read where the sheet has one: paper id and page read from the id row")),
+        "says which copy of the id was used: {log}"
     );
 }
 
@@ -1252,6 +1264,18 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
         b"\xFF\xD8\xFF\xE0 this is not a picture",
     )
     .unwrap();
+    // A sheet whose id row is another paper's (pasted over): its two
+    // copies of the id disagree, so it is nobody's.
+    let mut mixed = rasterise(&exam.pdf, exam.sheet_pages[9], 150);
+    let donor = rasterise(&exam.pdf, exam.sheet_pages[10], 150);
+    let px = 150.0 / 25.4;
+    let rows = (certexam::id_row::TOP - 1.0) * px..(certexam::id_row::TOP + 4.0) * px;
+    for y in rows.start as u32..rows.end as u32 {
+        for x in 0..mixed.width() {
+            mixed.put_pixel(x, y, *donor.get_pixel(x, y));
+        }
+    }
+    mixed.save(d.join("mixed.png")).unwrap();
     // The same paper's sheet scanned twice with different answers.
     let mut files: Vec<PathBuf> = [
         "blank.png",
@@ -1259,6 +1283,7 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
         "other-exam.png",
         "question-page.png",
         "corrupt.jpg",
+        "mixed.png",
     ]
     .iter()
     .map(PathBuf::from)
@@ -1305,6 +1330,13 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
         about("corrupt.jpg")[0]["problem"].contains("not a readable image"),
         "{review:?}"
     );
+    assert_eq!(
+        about("mixed.png")[0]["problem"],
+        format!(
+            "the QR code says paper {} page 1, but the id row under the bubbles says paper {} page 1; check the sheet",
+            exam.papers[9].paper_id, exam.papers[10].paper_id
+        )
+    );
     let twice = about("twice-0.png");
     assert!(
         twice
@@ -1329,6 +1361,7 @@ fn blank_foreign_non_sheet_corrupt_and_duplicate_pages_are_reported_without_cras
             .all(String::is_empty)
     );
     assert!(!sheets.contains_key(other_paper));
+    assert!(!sheets.contains_key(&exam.papers[10].paper_id));
     let log = fs::read_to_string(out.join("scan-log.csv")).unwrap();
     assert_eq!(
         log.lines().count(),

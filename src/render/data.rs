@@ -53,6 +53,8 @@ pub struct PaperData {
     pub sheet: SheetLayout,
     /// Per sheet page, the QR code's SVG file (absolute within the build folder).
     pub qr: Vec<String>,
+    /// Per sheet page, the black squares of its id row (see [`crate::id_row`]).
+    pub id_row: Vec<Vec<sheet::Rect>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -144,6 +146,11 @@ pub fn paper_data(paper: &Paper, qr_file: impl Fn(u32) -> String) -> PaperData {
     let zh = c.exam.lang != "en";
     let sheet = sheet::for_paper(paper);
     let qr = sheet.pages.iter().map(|p| qr_file(p.page)).collect();
+    let id_row = sheet
+        .pages
+        .iter()
+        .map(|p| crate::id_row::black_cells(&paper.paper_id, p.page).unwrap_or_default())
+        .collect();
     let sections = c
         .exam
         .sections
@@ -229,6 +236,7 @@ pub fn paper_data(paper: &Paper, qr_file: impl Fn(u32) -> String) -> PaperData {
         sections,
         sheet,
         qr,
+        id_row,
     }
 }
 

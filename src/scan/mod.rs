@@ -8,6 +8,7 @@
 //! Everything here is pure over grey images, so it is tested without files.
 
 pub mod bubbles;
+pub mod id_row;
 pub mod image_in;
 pub mod marks;
 pub mod qr;
@@ -198,11 +199,43 @@ fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
             Err(e) => last_err = e,
         }
     }
-    let Some((frame, id)) = found else {
-        return fail(
-            format!("{last_err}; the page is not a readable answer sheet"),
-            None,
-        );
+    let mut notes = Vec::new();
+    let (frame, id) = match found {
+        // The id row is read too: a row that checks but names another
+        // paper or page than the QR code means one of them is not this
+        // page's, and nothing is guessed.
+        Some((frame, id)) => match id_row::read(img, &frame.map) {
+            Some(row) if row != id => {
+                return fail(
+                    format!(
+                        "the QR code says paper {} page {}, but the id row under the bubbles says paper {} page {}; check the sheet",
+                        id.paper, id.page, row.paper, row.page
+                    ),
+                    Some(id.paper),
+                );
+            }
+            _ => (frame, id),
+        },
+        // The second copy: the id row, tried the same way up first.
+        None => match frames
+            .iter()
+            .find_map(|f| id_row::read(img, &f.map).map(|id| (*f, id)))
+        {
+            Some((frame, id)) => {
+                notes.push(format!(
+                    "{last_err}: paper id and page read from the id row under the bubbles"
+                ));
+                (frame, id)
+            }
+            None => {
+                return fail(
+                    format!(
+                        "{last_err}, nor the id row under the bubbles; the page is not a readable answer sheet"
+                    ),
+                    None,
+                );
+            }
+        },
     };
     let Some(info) = index.papers.get(&id.paper) else {
         return fail(
@@ -225,7 +258,6 @@ fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
         );
     };
     let (questions, rings_found) = read_bubbles(img, &frame, page, info);
-    let mut notes = Vec::new();
     if let Some(corner) = frame.placed {
         // A placed corner is only trusted when the printed rings are where
         // it puts them.
