@@ -3,16 +3,29 @@
 //! scan tests' own page maker so the benchmark reads the same kind of pages
 //! the tests prove are read right.
 //!
-//! Usage: `cargo bench --bench scan_pages -- OUT_DIR`
+//! With `--photos`, it makes the phone photos of the scan tests instead
+//! (for `benches/scan_photos.sh`).
+//!
+//! Usage: `cargo bench --bench scan_pages -- [--photos] OUT_DIR`
 
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/scan.rs"]
 mod scan_tests;
 
 fn main() {
-    let Some(out) = std::env::args_os().nth(1) else {
-        eprintln!("usage: cargo bench --bench scan_pages -- OUT_DIR");
-        std::process::exit(2);
-    };
-    scan_tests::make_benchmark_pages(std::path::Path::new(&out));
+    // `cargo bench` adds `--bench` after the arguments given.
+    let args: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args.as_slice() {
+        [out] => scan_tests::make_benchmark_pages(std::path::Path::new(out)),
+        [flag, out] if flag == "--photos" => {
+            scan_tests::make_benchmark_photos(std::path::Path::new(out))
+        }
+        _ => {
+            eprintln!("usage: cargo bench --bench scan_pages -- [--photos] OUT_DIR");
+            std::process::exit(2);
+        }
+    }
 }

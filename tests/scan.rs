@@ -3,7 +3,8 @@
 //! sheets rasterised with poppler's pdftoppm at 150, 200 and 300 dpi,
 //! filled in programmatically (pen fills, ticks, crosses, light pencil,
 //! erased marks, doubtful marks) and degraded (rotation, upside down,
-//! scale, noise, blur, JPEG quality 50, perspective). Clear marks must be
+//! scale, noise, blur, JPEG quality 50, perspective) — or photographed on
+//! a desk with a simulated phone (`photograph`). Clear marks must be
 //! read exactly; doubtful ones must reach review.csv and never sheets.csv.
 //! These tests fail (never skip) when typst or poppler is missing.
 
@@ -1484,4 +1485,319 @@ pub fn make_benchmark_pages(out: &Path) {
         exam.dir.join("papers").display().to_string(),
     )
     .unwrap();
+}
+
+/// How a phone sees a sheet lying on a desk.
+#[derive(Clone, Copy, Debug)]
+struct Phone {
+    /// The camera's tilt from straight above, degrees: forwards (the
+    /// sheet's top recedes) and sideways.
+    tilt: f64,
+    side_tilt: f64,
+    /// The sheet's turn in the frame, degrees (180: upside down).
+    turn: f64,
+    /// The frame, pixels (3264 × 2448 is 8 MP).
+    frame: (u32, u32),
+    /// Share of the frame the sheet covers.
+    fill: f64,
+    /// Light falls from full on one side to `dim` on the other, and a soft
+    /// shadow (a hand, the phone) darkens a patch to `shadow`.
+    dim: f64,
+    shadow: f64,
+    seed: u64,
+}
+
+/// A small seeded generator for the desk's grain and the sensor's noise.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A phone photo of `sheet` (a page rendered at some dpi): the sheet is put
+/// on a wooden desk in 3-D, turned and tilted, seen through a pinhole
+/// camera, lit unevenly with a shadow, slightly blurred and noisy, as the
+/// JPEG at quality 70 will then keep it.
+fn photograph(sheet: &GrayImage, p: Phone) -> GrayImage {
+    let (sw, sh) = (f64::from(sheet.width()), f64::from(sheet.height()));
+    let (fw, fh) = (f64::from(p.frame.0), f64::from(p.frame.1));
+    // Sheet pixels → frame pixels at the sheet's distance.
+    let k = (p.fill * fw * fh / (sw * sh)).sqrt();
+    let focal = 0.8 * fw.max(fh);
+    let distance = focal / k;
+    let (st, ct) = p.turn.to_radians().sin_cos();
+    let (sa, ca) = p.tilt.to_radians().sin_cos();
+    let (sb, cb) = p.side_tilt.to_radians().sin_cos();
+    let project = |x: f64, y: f64| {
+        // Centred, turned in the desk's plane, then tilted away.
+        let (x, y) = (x - sw / 2.0, y - sh / 2.0);
+        let (x, y) = (x * ct - y * st, x * st + y * ct);
+        let (y, z) = (y * ca, y * sa);
+        let (x, z) = (x * cb + z * sb, -x * sb + z * cb);
+        (
+            fw / 2.0 + focal * x / (distance + z),
+            fh / 2.0 + focal * y / (distance + z),
+        )
+    };
+    let corners = [(0.0, 0.0), (sw, 0.0), (sw, sh), (0.0, sh)];
+    let seen = corners.map(|(x, y)| project(x, y));
+    let back = Homography::from_points(&seen, &corners).unwrap();
+    let src = sheet.as_raw();
+    let at = |x: i64, y: i64| f64::from(src[(y * sheet.width() as i64 + x) as usize]);
+    let mut noise = Lcg(p.seed);
+    let knots: Vec<(f64, f64, f64)> = (0..6)
+        .map(|_| {
+            (
+                noise.next() * fw,
+                noise.next() * fh,
+                8.0 + 20.0 * noise.next(),
+            )
+        })
+        .collect();
+    let (shadow_x, shadow_y) = (
+        fw * (0.2 + 0.6 * noise.next()),
+        fh * (0.2 + 0.6 * noise.next()),
+    );
+    let raw: Vec<u8> = (0..p.frame.1)
+        .flat_map(|v| (0..p.frame.0).map(move |u| (u, v)))
+        .map(|(u, v)| {
+            let (fx, fy) = (f64::from(u) + 0.5, f64::from(v) + 0.5);
+            let (x, y) = back.apply(fx, fy);
+            let value = if x >= 0.5 && y >= 0.5 && x < sw - 1.5 && y < sh - 1.5 {
+                let (x, y) = (x - 0.5, y - 0.5);
+                let (x0, y0) = (x.floor(), y.floor());
+                let (ax, ay) = (x - x0, y - y0);
+                let (x0, y0) = (x0 as i64, y0 as i64);
+                let top = at(x0, y0) * (1.0 - ax) + at(x0 + 1, y0) * ax;
+                let bottom = at(x0, y0 + 1) * (1.0 - ax) + at(x0 + 1, y0 + 1) * ax;
+                // Paper is a little darker than the white of a scan.
+                (top * (1.0 - ay) + bottom * ay) * 0.93
+            } else {
+                // Wood: grain, slow waves, a few dark knots.
+                let grain = 0.5 + 0.5 * (fy * 0.045 + 4.0 * (fx * 0.004).sin()).sin();
+                let knot = knots
+                    .iter()
+                    .any(|&(kx, ky, r)| ((fx - kx) / 2.0).hypot(fy - ky) < r);
+                if knot { 60.0 } else { 115.0 + 45.0 * grain }
+            };
+            let light = p.dim + (1.0 - p.dim) * fx / fw;
+            let dist = ((fx - shadow_x) / (0.25 * fw)).hypot((fy - shadow_y) / (0.18 * fh));
+            let shade = 1.0 - (1.0 - p.shadow) * (-dist * dist).exp();
+            (value * light * shade).round().clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    let img = GrayImage::from_raw(p.frame.0, p.frame.1, raw).unwrap();
+    let mut img = image::imageops::blur(&img, 1.2);
+    for px in img.pixels_mut() {
+        let n = (noise.next() - 0.5) * 10.0;
+        px.0[0] = (f64::from(px.0[0]) + n).round().clamp(0.0, 255.0) as u8;
+    }
+    img
+}
+
+/// The phone photos the tests and `benches/scan_photos.sh` read.
+const SHOTS: [Phone; 8] = [
+    Phone {
+        tilt: 10.0,
+        side_tilt: 0.0,
+        turn: 3.0,
+        frame: (2448, 3264),
+        fill: 0.62,
+        dim: 0.6,
+        shadow: 0.85,
+        seed: 1,
+    },
+    Phone {
+        tilt: 15.0,
+        side_tilt: 5.0,
+        turn: -6.0,
+        frame: (2448, 3264),
+        fill: 0.55,
+        dim: 0.5,
+        shadow: 0.7,
+        seed: 2,
+    },
+    Phone {
+        tilt: 20.0,
+        side_tilt: -8.0,
+        turn: 8.0,
+        frame: (2448, 3264),
+        fill: 0.5,
+        dim: 0.7,
+        shadow: 0.8,
+        seed: 3,
+    },
+    Phone {
+        tilt: 25.0,
+        side_tilt: 0.0,
+        turn: -3.0,
+        frame: (2448, 3264),
+        fill: 0.6,
+        dim: 0.55,
+        shadow: 0.75,
+        seed: 4,
+    },
+    // Upside down, and sideways in a landscape frame.
+    Phone {
+        tilt: 18.0,
+        side_tilt: 10.0,
+        turn: 182.0,
+        frame: (2448, 3264),
+        fill: 0.58,
+        dim: 0.6,
+        shadow: 0.8,
+        seed: 5,
+    },
+    Phone {
+        tilt: 12.0,
+        side_tilt: -5.0,
+        turn: 88.0,
+        frame: (3264, 2448),
+        fill: 0.55,
+        dim: 0.65,
+        shadow: 0.8,
+        seed: 6,
+    },
+    // 12 MP.
+    Phone {
+        tilt: 22.0,
+        side_tilt: 12.0,
+        turn: -2.0,
+        frame: (3000, 4000),
+        fill: 0.52,
+        dim: 0.5,
+        shadow: 0.7,
+        seed: 7,
+    },
+    // Nearly filling the frame, as a cropped photo does.
+    Phone {
+        tilt: 8.0,
+        side_tilt: 0.0,
+        turn: 1.0,
+        frame: (2448, 3264),
+        fill: 0.85,
+        dim: 0.8,
+        shadow: 0.9,
+        seed: 8,
+    },
+];
+
+/// Photographs filled answer sheets of the first papers (one per shot of
+/// [`SHOTS`]) into `dir` as `IMG_2001.jpg`…, JPEG quality 70: pen fills,
+/// ticks, crosses, light pencil and hurried pencil fills. Returns each
+/// file's name with its paper and true answers.
+fn take_photos(exam: &Exam, dir: &Path) -> Vec<(String, usize, BTreeMap<u32, String>)> {
+    let styles = [
+        Style::Pen,
+        Style::Tick,
+        Style::Cross,
+        Style::LightPencil,
+        Style::Light {
+            grey: 100,
+            cover: 0.7,
+        },
+    ];
+    SHOTS
+        .iter()
+        .enumerate()
+        .map(|(i, phone)| {
+            let s = Scan {
+                exam,
+                paper: i,
+                dpi: 200,
+                degrade: Degrade::default(),
+            };
+            let (mut img, page) = s.page();
+            let truth = true_answers(&exam.papers[i], i as u32 + 11);
+            fill(&mut img, 200, &page, &truth, |q| styles[q as usize % 5]);
+            let name = format!("IMG_{:04}.jpg", 2001 + i);
+            save_jpeg(&photograph(&img, *phone), &dir.join(&name), 70);
+            (name, i, truth)
+        })
+        .collect()
+}
+
+/// The benchmark's photos (`benches/scan_photos.sh`): [`take_photos`], the
+/// truth as `truth.csv` and the papers folder in `papers.txt`.
+pub fn make_benchmark_photos(out: &Path) {
+    fs::create_dir_all(out).unwrap();
+    let (exam, _) = exams();
+    let mut truth_csv = String::new();
+    for (_, paper, truth) in take_photos(exam, out) {
+        let p = &exam.papers[paper];
+        truth_csv += &format!("{},{}", p.holder(), p.paper_id);
+        for a in truth.values() {
+            truth_csv += &format!(",{a}");
+        }
+        truth_csv += "\n";
+    }
+    fs::write(out.join("truth.csv"), truth_csv).unwrap();
+    fs::write(
+        out.join("papers.txt"),
+        exam.dir.join("papers").display().to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn phone_photos_of_sheets_on_a_desk_are_found_straightened_and_read() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = take_photos(exam, dir.path());
+    // A photo of a question page on the same desk: no sheet in it.
+    let question = rasterise(&exam.pdf, exam.question_page, 200);
+    let phone = Phone {
+        tilt: 15.0,
+        side_tilt: 0.0,
+        turn: 4.0,
+        frame: (2448, 3264),
+        fill: 0.6,
+        dim: 0.6,
+        shadow: 0.8,
+        seed: 99,
+    };
+    save_jpeg(
+        &photograph(&question, phone),
+        &dir.path().join("IMG_2100.jpg"),
+        70,
+    );
+    let mut files: Vec<PathBuf> = photos.iter().map(|(f, _, _)| PathBuf::from(f)).collect();
+    files.push(PathBuf::from("IMG_2100.jpg"));
+    let r = scan(dir.path(), exam, "out", &files, &[]);
+    let out = dir.path().join("out");
+    let log = fs::read_to_string(out.join("scan-log.csv")).unwrap();
+    let sheets = read_sheets(&out);
+    let review = read_review(&out);
+    let line = |file: &str| {
+        log.lines()
+            .find(|l| l.starts_with(file))
+            .unwrap_or_else(|| panic!("{file} not in scan-log.csv: {log}"))
+            .to_string()
+    };
+    for (file, paper, truth) in &photos {
+        let what = format!("{file} {:?}", SHOTS[*paper]);
+        let line = line(file);
+        assert!(
+            line.contains(",read,") && line.contains("read as a photo"),
+            "{what}: {line}\n{}",
+            r.stdout
+        );
+        let decide = assert_true_or_decide(&sheets, &review, &exam.papers[*paper], truth, &what);
+        assert!(
+            decide <= 2,
+            "{what}: {decide} questions to decide\n{review:?}"
+        );
+    }
+    let question = line("IMG_2100.jpg");
+    assert!(
+        question.contains(",failed,,") && question.contains("corner mark not found"),
+        "no sheet, no paper: {question}"
+    );
+    assert_eq!(sheets.len(), photos.len(), "no other paper appears");
 }

@@ -87,7 +87,9 @@ pub fn run(args: &Args) -> Result<Status> {
     }
 
     let bar = crate::cmd::common::counting_bar(pages.len() as u64, "scanning", "pages");
-    let reads = parallel::map(&pages, |p| {
+    // Every page is tens of milliseconds of work (a photo more): worth a
+    // thread even for a handful.
+    let reads = parallel::pool(parallel::workers(16), &pages, |p| {
         let r = scan::scan_page(p, &index);
         if let Some(b) = &bar {
             b.inc(1);

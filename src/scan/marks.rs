@@ -52,6 +52,11 @@ impl Homography {
         Some(Homography(h))
     }
 
+    /// The 3×3 matrix, row by row (`u = (h0·x + h1·y + h2) / (h6·x + h7·y + h8)`, …).
+    pub fn matrix(&self) -> [f64; 9] {
+        self.0
+    }
+
     /// Maps a point in mm to pixels.
     pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
         let h = &self.0;

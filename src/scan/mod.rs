@@ -11,6 +11,7 @@ pub mod bubbles;
 pub mod id_row;
 pub mod image_in;
 pub mod marks;
+pub mod photo;
 pub mod qr;
 pub mod review;
 pub mod rings;
@@ -152,19 +153,69 @@ pub fn scan_page(source: &PageRef, index: &Index) -> PageRead {
 
 /// Reads one scanned page. A landscape image is a portrait sheet fed in
 /// sideways: it is turned a quarter first, and the upside-down check below
-/// settles which quarter.
+/// settles which quarter. A page that cannot be read as a scan may be a
+/// phone photo: the sheet is looked for anywhere in it ([`photo`]) and
+/// read straightened; if that fails too, the scan's problem is reported.
 pub fn read_page(img: &GrayImage, index: &Index) -> Outcome {
-    if img.width() > img.height() {
-        return read_upright_or_upside_down(&image::imageops::rotate90(img), index);
+    let turned;
+    let img = if img.width() > img.height() {
+        turned = image::imageops::rotate90(img);
+        &turned
+    } else {
+        img
+    };
+    let with_thumbnail = |outcome: Outcome, of: &GrayImage| match outcome {
+        Outcome::Failed { problem, paper, .. } => Outcome::Failed {
+            problem,
+            paper,
+            thumbnail: Some(thumbnail(of)),
+        },
+        sheet => sheet,
+    };
+    let as_scan = read_upright_or_upside_down(img, index);
+    if !matches!(as_scan, Outcome::Failed { paper: None, .. }) {
+        return with_thumbnail(as_scan, img);
     }
-    read_upright_or_upside_down(img, index)
+    let frame_page = index.frame_page();
+    for flat in photo::straighten(img, &frame_page, image_in::target_ppm()) {
+        match read_upright_or_upside_down(&flat, index) {
+            Outcome::Sheet {
+                paper,
+                page,
+                upside_down,
+                questions,
+                mut notes,
+            } => {
+                notes.insert(0, PHOTO_NOTE.to_string());
+                return Outcome::Sheet {
+                    paper,
+                    page,
+                    upside_down,
+                    questions,
+                    notes,
+                };
+            }
+            // The photo's sheet was identified, but cannot be taken (a
+            // paper of another session, ids that disagree): that is the news.
+            failed @ Outcome::Failed { paper: Some(_), .. } => {
+                return with_thumbnail(failed, &flat);
+            }
+            Outcome::Failed { .. } => {}
+        }
+    }
+    with_thumbnail(as_scan, img)
 }
+
+/// The log's note for a page read as a photo.
+pub const PHOTO_NOTE: &str =
+    "read as a photo: the sheet was found in the picture, straightened and its light evened out";
 
 fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
     let fail = |problem: String, paper: Option<String>| Outcome::Failed {
         problem,
         paper,
-        thumbnail: Some(thumbnail(img)),
+        // Made by the caller, once it knows that no other reading worked.
+        thumbnail: None,
     };
     let frame_page = index.frame_page();
     let upright = match marks::find(img, &frame_page) {

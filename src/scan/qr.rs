@@ -47,19 +47,56 @@ pub fn warp(img: &GrayImage, map: &Homography, rect: (f64, f64, f64, f64), ppm: 
             f64::from(raw[(py * iw + px) as usize])
         }
     };
-    GrayImage::from_fn(cw, ch, |cx, cy| {
-        let (u, v) = map.apply(
-            x + (f64::from(cx) + 0.5) / ppm,
-            y + (f64::from(cy) + 0.5) / ppm,
-        );
-        let (u, v) = (u - 0.5, v - 0.5);
-        let (fx, fy) = (u.floor(), v.floor());
-        let (ax, ay) = (u - fx, v - fy);
-        let (px, py) = (fx as i64, fy as i64);
-        let top = at(px, py) * (1.0 - ax) + at(px + 1, py) * ax;
-        let bottom = at(px, py + 1) * (1.0 - ax) + at(px + 1, py + 1) * ax;
-        image::Luma([(top * (1.0 - ay) + bottom * ay).round() as u8])
-    })
+    // The map is linear in homogeneous coordinates, so along an output row
+    // its numerators and denominator grow by fixed steps: one division a
+    // pixel (this is the hot loop of straightening a photo).
+    let h = map.matrix();
+    let step = 1.0 / ppm;
+    let mut out = vec![0u8; cw as usize * ch as usize];
+    for (cy, row) in out.chunks_exact_mut(cw as usize).enumerate() {
+        let my = y + (cy as f64 + 0.5) * step;
+        let mx = x + 0.5 * step;
+        let mut nu = h[0] * mx + h[1] * my + h[2];
+        let mut nv = h[3] * mx + h[4] * my + h[5];
+        let mut nw = h[6] * mx + h[7] * my + h[8];
+        let (du, dv, dw) = (h[0] * step, h[3] * step, h[6] * step);
+        for p in row.iter_mut() {
+            let (u, v) = (nu / nw - 0.5, nv / nw - 0.5);
+            nu += du;
+            nv += dv;
+            nw += dw;
+            let (px, py) = (floor(u), floor(v));
+            let (ax, ay) = (u - px as f64, v - py as f64);
+            let (a, b, c, d) = if px >= 0 && py >= 0 && px + 1 < iw && py + 1 < ih {
+                let i = (py * iw + px) as usize;
+                let j = i + iw as usize;
+                (
+                    f64::from(raw[i]),
+                    f64::from(raw[i + 1]),
+                    f64::from(raw[j]),
+                    f64::from(raw[j + 1]),
+                )
+            } else {
+                (
+                    at(px, py),
+                    at(px + 1, py),
+                    at(px, py + 1),
+                    at(px + 1, py + 1),
+                )
+            };
+            let top = a + (b - a) * ax;
+            let bottom = c + (d - c) * ax;
+            // Rounded by adding a half: the value is never negative.
+            *p = (top + (bottom - top) * ay + 0.5) as u8;
+        }
+    }
+    GrayImage::from_raw(cw, ch, out).expect("sized to fit")
+}
+
+/// `v.floor()` as an integer, without the library call (a pixel index).
+fn floor(v: f64) -> i64 {
+    let i = v as i64;
+    if (i as f64) > v { i - 1 } else { i }
 }
 
 /// Mean darkness (0 white … 1 black) of the QR square as the map sees it;
@@ -82,11 +119,16 @@ pub fn read(img: &GrayImage, map: &Homography, qr: &Rect) -> Result<SheetId, QrE
         qr.w + 2.0 * MARGIN,
         qr.h + 2.0 * MARGIN,
     );
-    // rqrr is pickier about some module sizes than others; a second
-    // resolution and a thresholded picture rescue most hard pages.
+    // rqrr is pickier about some module sizes than others and samples a
+    // blurred module (a phone photo) differently at different thresholds;
+    // a second resolution and thresholded pictures rescue most hard pages.
     for ppm in CROP_PPM {
         let crop = warp(img, map, rect, ppm);
-        let text = decode(&crop).or_else(|| decode(&binarise(&crop)));
+        let text = decode(&crop).or_else(|| {
+            thresholds(&crop)
+                .into_iter()
+                .find_map(|t| decode(&binarise(&crop, t)))
+        });
         if let Some(text) = text {
             return parse(&text).ok_or(QrError::Foreign(text));
         }
@@ -94,9 +136,22 @@ pub fn read(img: &GrayImage, map: &Homography, qr: &Rect) -> Result<SheetId, QrE
     Err(QrError::NotFound)
 }
 
-/// Black and white at Otsu's threshold.
-fn binarise(img: &GrayImage) -> GrayImage {
-    let t = super::marks::otsu(img);
+/// Otsu's threshold, then three levels between the picture's darkest and
+/// lightest tenth.
+fn thresholds(img: &GrayImage) -> Vec<u8> {
+    let mut sorted = img.as_raw().clone();
+    sorted.sort_unstable();
+    let (lo, hi) = (
+        f64::from(sorted[sorted.len() / 10]),
+        f64::from(sorted[sorted.len() * 9 / 10]),
+    );
+    let mut levels = vec![super::marks::otsu(img)];
+    levels.extend([0.35, 0.5, 0.65].map(|f| (lo + f * (hi - lo)).round() as u8));
+    levels
+}
+
+/// Black and white at threshold `t`.
+fn binarise(img: &GrayImage, t: u8) -> GrayImage {
     GrayImage::from_fn(img.width(), img.height(), |x, y| {
         image::Luma([if img.get_pixel(x, y).0[0] <= t {
             0
