@@ -32,6 +32,39 @@ impl fmt::Display for Shard {
     }
 }
 
+/// The part (from 0) of each paper of a session for a split into `count`
+/// parts by room, as `grade --shard` splits a session: rooms in name order
+/// are dealt out round-robin, so a room's sheets stay in one part, and the
+/// papers without a room follow one by one in paper-id order. `papers` is
+/// each paper's id and room.
+pub fn parts_by_room<'a>(
+    papers: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    count: usize,
+) -> std::collections::BTreeMap<String, usize> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let papers: Vec<(&str, Option<&str>)> = papers.into_iter().collect();
+    let rooms: BTreeSet<&str> = papers.iter().filter_map(|(_, r)| *r).collect();
+    let room_index: BTreeMap<&str, usize> =
+        rooms.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+    let mut loose: Vec<&str> = papers
+        .iter()
+        .filter(|(_, r)| r.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    loose.sort_unstable();
+    let count = count.max(1);
+    let mut parts = BTreeMap::new();
+    for (paper, room) in &papers {
+        if let Some(room) = room {
+            parts.insert(paper.to_string(), room_index[room] % count);
+        }
+    }
+    for (i, paper) in loose.iter().enumerate() {
+        parts.insert(paper.to_string(), (rooms.len() + i) % count);
+    }
+    parts
+}
+
 /// Parses `K/N` (1 ≤ K ≤ N), as the command line gives it.
 pub fn parse(text: &str) -> Result<Shard, String> {
     let bad = || {
@@ -67,5 +100,31 @@ mod tests {
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_room_stays_in_one_part_and_papers_without_one_are_dealt_after_the_rooms() {
+        let papers = [
+            ("P5", Some("B")),
+            ("P1", Some("A")),
+            ("P2", Some("A")),
+            ("P9", None),
+            ("P3", Some("C")),
+            ("P4", None),
+            ("P6", Some("B")),
+        ];
+        let parts = parts_by_room(papers, 2);
+        // Rooms A, B, C → parts 0, 1, 0; then P4, P9 → 1, 0.
+        assert_eq!(parts["P1"], 0);
+        assert_eq!(parts["P2"], 0);
+        assert_eq!(parts["P5"], 1);
+        assert_eq!(parts["P6"], 1);
+        assert_eq!(parts["P3"], 0);
+        assert_eq!(parts["P4"], 1);
+        assert_eq!(parts["P9"], 0);
+        // The order the papers come in does not matter.
+        let mut reversed = papers;
+        reversed.reverse();
+        assert_eq!(parts_by_room(reversed, 2), parts);
     }
 }

@@ -1818,3 +1818,115 @@ fn a_bad_attendance_file_is_reported_by_row_and_nothing_is_graded() {
     }
     assert!(!d.join("scores").exists());
 }
+
+/// Files of a folder tree, relative path → bytes.
+fn tree_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).unwrap();
+            files.insert(rel.display().to_string(), fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// The data lines of a report (BOM and header dropped), sorted.
+fn report_lines(bytes: &[u8]) -> (String, Vec<String>) {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header = lines.next().unwrap_or_default().to_string();
+    let mut rows: Vec<String> = lines.map(str::to_string).collect();
+    rows.sort();
+    (header, rows)
+}
+
+#[test]
+fn three_shards_run_through_gnu_parallel_grade_what_one_run_grades() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let draw = run(certexam(&root())
+        .args([
+            "draw",
+            "--blueprint",
+            "examples/blueprint.toml",
+            "--roster",
+            "examples/roster.csv",
+            "--seed",
+            "2026-12-01",
+            "--out",
+        ])
+        .arg(d.join("exam")));
+    assert_eq!(draw.code, 0, "{}", draw.stderr);
+    keygen(d, "proctor");
+    let sheets = root().join("examples/sheets.csv");
+    let roster = root().join("examples/roster.csv");
+    let grade_args = |out: &str| -> Vec<String> {
+        [
+            "grade",
+            "--papers",
+            "exam",
+            "--key",
+            "proctor.key",
+            "--out",
+            out,
+            "--sheets",
+            &sheets.display().to_string(),
+            "--roster",
+            &roster.display().to_string(),
+        ]
+        .map(str::to_string)
+        .to_vec()
+    };
+    let whole = run(certexam(d).args(grade_args("whole")));
+    assert_eq!(whole.code, 1, "{}", whole.stderr);
+
+    // As the README shows: one process per part, two at a time.
+    let status = std::process::Command::new("parallel")
+        .args(["-j", "2"])
+        .arg(env!("CARGO_BIN_EXE_certexam"))
+        .args(grade_args("sharded"))
+        .args(["--shard", "{}/3", ":::", "1", "2", "3"])
+        .current_dir(d)
+        .env("CERTEXAM_NOW", NOW)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("GNU parallel is needed for this test ({e}); run scripts/setup.sh")
+        });
+    // Each part has set-aside rows or absent candidates of its own, or none.
+    assert!(status.code().is_some_and(|c| c <= 3), "{status}");
+
+    let one = tree_of(&d.join("whole"));
+    let parts = tree_of(&d.join("sharded"));
+    // The score files are byte for byte those of one run, each in one part,
+    // and every signature checks with minisign.
+    let score_files = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        t.iter()
+            .filter(|(name, _)| name.ends_with(".score.toml"))
+            .map(|(n, b)| (n.clone(), b.clone()))
+            .collect()
+    };
+    assert_eq!(score_files(&one).len(), 8);
+    assert_eq!(score_files(&one), score_files(&parts));
+    for name in score_files(&parts).keys() {
+        let (ok, out) = minisign_verify(&d.join("sharded").join(name), &d.join("proctor.pub"));
+        assert!(ok, "{name}: {out}");
+    }
+    // The parts' reports together hold one run's rows, with its header.
+    for report in ["results", "items", "rejects"] {
+        let (header, rows) = report_lines(&one[&format!("{report}.csv")]);
+        let mut together = Vec::new();
+        for k in 1..=3 {
+            let (h, r) = report_lines(&parts[&format!("{report}.shard-{k}-of-3.csv")]);
+            assert_eq!(h, header, "{report} part {k}");
+            if report == "results" {
+                assert!(!r.is_empty(), "every part grades some of the 8 sheets");
+            }
+            together.extend(r);
+        }
+        together.sort();
+        assert!(!rows.is_empty(), "{report}");
+        assert_eq!(together, rows, "{report}: the parts' rows are one run's");
+    }
+}

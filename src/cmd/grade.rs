@@ -53,6 +53,11 @@ pub struct Args {
     /// e.g. --key-fix RUL-021=AC.
     #[arg(long = "key-fix", value_name = "QID=LETTERS")]
     pub key_fixes: Vec<String>,
+    /// Grade only part K of N (1/4 … 4/4), for N processes or machines (see the README):
+    /// the session is split by room (by paper without rooms); every part reads all sheets,
+    /// and writes its own score files and its reports as results.shard-K-of-N.csv, ….
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -152,12 +157,50 @@ pub fn run(args: &Args) -> Result<Status> {
     for note in &read.notes {
         eprintln!("note: {note}");
     }
-    let (accepted, mut rejects) = grade::reconcile(
+    let (mut accepted, mut rejects) = grade::reconcile(
         &set,
         read,
         roster.as_ref().map(|(p, r)| (*p, r)),
         attendance.as_ref(),
     );
+    // A part grades its papers' sheets and reports its papers' problems;
+    // a problem with no known paper (an unreadable file, an unknown paper
+    // id) is the first part's. Every part reconciled all sheets above, so
+    // a sheet given twice is caught whichever parts its copies are in.
+    if let Some(shard) = args.shard {
+        let parts = crate::shard::parts_by_room(
+            set.papers.iter().map(|p| {
+                (
+                    p.paper_id.as_str(),
+                    p.content.candidate.as_ref().and_then(|c| c.room.as_deref()),
+                )
+            }),
+            shard.count,
+        );
+        // An absent candidate's line goes with the paper drawn for them.
+        let paper_of: BTreeMap<&str, &str> = set
+            .papers
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.content.candidate.as_ref()?.id.as_str(),
+                    p.paper_id.as_str(),
+                ))
+            })
+            .collect();
+        let mine = |paper: &str| {
+            parts
+                .get(paper)
+                .map_or(shard.is_first(), |&part| part == shard.index)
+        };
+        accepted.retain(|a| mine(&set.papers[a.paper].paper_id));
+        rejects.retain(
+            |r| match (r.paper.as_str(), paper_of.get(r.candidate.as_str())) {
+                ("", Some(paper)) => mine(paper),
+                (paper, _) => mine(paper),
+            },
+        );
+    }
     let meta = Meta {
         graded_at: crate::clock::now()?,
         tool: format!("certexam {}", env!("CARGO_PKG_VERSION")),
@@ -267,10 +310,10 @@ pub fn run(args: &Args) -> Result<Status> {
             change: p.change,
         })
         .collect();
-    let results_path = args.out.join("results.csv");
-    let items_path = args.out.join("items.csv");
-    let rejects_path = args.out.join("rejects.csv");
-    let regrade_path = args.out.join("regrade.csv");
+    let results_path = args.out.join(report_name(args, "results"));
+    let items_path = args.out.join(report_name(args, "items"));
+    let rejects_path = args.out.join(report_name(args, "rejects"));
+    let regrade_path = args.out.join(report_name(args, "regrade"));
     fsutil::write_atomic(&results_path, &report::results_csv(&rows)?)?;
     fsutil::write_atomic(&items_path, &report::items_csv(&rows)?)?;
     fsutil::write_atomic(&rejects_path, &report::rejects_csv(&rejects)?)?;
@@ -297,6 +340,14 @@ pub fn run(args: &Args) -> Result<Status> {
     Ok(Status::from_problems(
         summary.rejected > 0 || !summary.signed_in_no_sheet.is_empty(),
     ))
+}
+
+/// `results.csv`, or `results.shard-2-of-4.csv` for a part.
+fn report_name(args: &Args, report: &str) -> String {
+    match args.shard {
+        Some(s) => format!("{report}.shard-{}-of-{}.csv", s.index + 1, s.count),
+        None => format!("{report}.csv"),
+    }
 }
 
 fn summarize(args: &Args, planned: &[Planned], rejects: &[Reject]) -> Summary {
@@ -348,11 +399,14 @@ fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Rejec
         .iter()
         .map(|e| args.out.join(e).display().to_string())
         .collect();
+    let part = args
+        .shard
+        .map_or(String::new(), |s| format!(" (shard {s})"));
     if s.graded == 0 {
-        eprintln!("no sheet could be graded");
+        eprintln!("no sheet could be graded{part}");
     } else {
         eprintln!(
-            "graded {} sheet(s) into {}: {} passed, {} failed",
+            "graded {} sheet(s){part} into {}: {} passed, {} failed",
             s.graded,
             folders.join(", "),
             s.passed,
@@ -384,7 +438,7 @@ fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Rejec
         eprintln!(
             "{} sheet(s) set aside, not graded (all listed in {}):",
             sheets.len(),
-            args.out.join("rejects.csv").display()
+            args.out.join(report_name(args, "rejects")).display()
         );
         for r in sheets.iter().take(SHOWN_REJECTS) {
             let who = if r.candidate.is_empty() {
@@ -409,7 +463,7 @@ fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Rejec
         eprintln!(
             "{} candidate(s) signed in but have no answer sheet (listed in {}):",
             lost.len(),
-            args.out.join("rejects.csv").display()
+            args.out.join(report_name(args, "rejects")).display()
         );
         for r in lost.iter().take(SHOWN_REJECTS) {
             eprintln!("  {} {}: {}", r.place(), r.candidate, r.message());
@@ -437,7 +491,7 @@ fn print_summary(args: &Args, s: &Summary, planned: &[Planned], rejects: &[Rejec
     }
     eprintln!(
         "reports: {}, {}",
-        args.out.join("results.csv").display(),
-        args.out.join("items.csv").display()
+        args.out.join(report_name(args, "results")).display(),
+        args.out.join(report_name(args, "items")).display()
     );
 }
