@@ -1801,3 +1801,104 @@ fn phone_photos_of_sheets_on_a_desk_are_found_straightened_and_read() {
     );
     assert_eq!(sheets.len(), photos.len(), "no other paper appears");
 }
+
+/// results.csv as candidate → (total, pass).
+fn totals(path: &Path) -> BTreeMap<String, (String, String)> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (candidate, total, pass) = (col("candidate"), col("total"), col("pass"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[candidate].to_string(),
+                (r[total].to_string(), r[pass].to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stacks_scanned_room_by_room_through_gnu_parallel_grade_like_one_stack() {
+    let (exam, _) = exams();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Four filled sheets, two rooms' stacks.
+    for (paper, room) in [(0, "room1"), (1, "room1"), (2, "room2"), (3, "room2")] {
+        let (mut img, page) = Scan {
+            exam,
+            paper,
+            dpi: 150,
+            degrade: Degrade::default(),
+        }
+        .page();
+        let truth = true_answers(&exam.papers[paper], paper as u32 + 3);
+        fill(&mut img, 150, &page, &truth, |_| Style::Pen);
+        fs::create_dir_all(d.join("scans").join(room)).unwrap();
+        img.save(d.join("scans").join(room).join(format!("{paper}.png")))
+            .unwrap();
+    }
+    // As the README shows: one scan per room's folder, two at a time.
+    let status = Process::new("parallel")
+        .args(["-j", "2"])
+        .arg(env!("CARGO_BIN_EXE_certexam"))
+        .arg("scan")
+        .arg("--papers")
+        .arg(exam.dir.join("papers"))
+        .args(["--out", "../scanned/{}", "{}", ":::", "room1/", "room2/"])
+        .current_dir(d.join("scans"))
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("GNU parallel is needed for this test ({e}); run scripts/setup.sh")
+        });
+    assert!(status.success(), "{status}");
+    // …and both stacks in one run.
+    let both = [PathBuf::from("scans/room1"), PathBuf::from("scans/room2")];
+    let r = scan(d, exam, "one", &both, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let r = run(certexam_in(d).args(["keygen", "--unencrypted", "--out", "proctor"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let grade = |sheets: &[&str], out: &str| {
+        let r = run(certexam_in(d)
+            .args(["grade", "--papers"])
+            .arg(exam.dir.join("papers"))
+            .arg("--sheets")
+            .args(sheets)
+            .args(["--key", "proctor.key", "--out", out]));
+        (r.code, totals(&d.join(out).join("results.csv")), r.stderr)
+    };
+    let (code, by_room, err) = grade(
+        &["scanned/room1/sheets.csv", "scanned/room2/sheets.csv"],
+        "scores-rooms",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, together, _) = grade(&["one/sheets.csv"], "scores-one");
+    assert_eq!(by_room.len(), 4);
+    assert_eq!(by_room, together, "room by room grades as one stack");
+
+    // A sheet that turns up in two rooms' stacks: both copies set aside.
+    fs::copy(
+        d.join("scans/room1/0.png"),
+        d.join("scans/room2/0-again.png"),
+    )
+    .unwrap();
+    let r = scan(
+        d,
+        exam,
+        "scanned/room2",
+        &[PathBuf::from("scans/room2")],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (code, graded, err) = grade(
+        &["scanned/room1/sheets.csv", "scanned/room2/sheets.csv"],
+        "scores-twice",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!graded.contains_key(exam.papers[0].holder()), "{graded:?}");
+    assert!(err.contains("also has a sheet at"), "{err}");
+}
