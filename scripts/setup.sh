@@ -36,7 +36,8 @@ if $for_tests; then
   command -v prlimit >/dev/null 2>&1 || packages+=(util-linux)
   # The GIFT export is read back by gift-pegjs, from npm, under node.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
-  # The shard test runs `render --shard K/N` through GNU parallel, as the README shows.
+  # The shard tests run `render --shard K/N`, `grade --shard K/N` and scans room
+  # by room through GNU parallel, as the README shows.
   command -v parallel >/dev/null 2>&1 || packages+=(parallel)
 fi
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
