@@ -317,10 +317,9 @@ const ALL_RIGHT: [&str; 7] = ["B", "a", "Ｄ", "A,C,D", "ba", "对", "×"];
 // ---------------------------------------------------------------------------
 // The example session: what the "done when" asks for.
 
-#[test]
-fn example_session_grades_into_files_that_certexam_and_minisign_accept() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// The example session's papers (examples/blueprint.toml and roster.csv,
+/// seed 2026-12-01) drawn into `d/exam`.
+fn draw_example(d: &Path) {
     let draw = run(certexam(&root())
         .args([
             "draw",
@@ -334,6 +333,13 @@ fn example_session_grades_into_files_that_certexam_and_minisign_accept() {
         ])
         .arg(d.join("exam")));
     assert_eq!(draw.code, 0, "{}", draw.stderr);
+}
+
+#[test]
+fn example_session_grades_into_files_that_certexam_and_minisign_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    draw_example(d);
     keygen(d, "proctor");
     let sheets = root().join("examples/sheets.csv");
     let roster = root().join("examples/roster.csv");
@@ -1846,19 +1852,7 @@ fn report_lines(bytes: &[u8]) -> (String, Vec<String>) {
 fn three_shards_run_through_gnu_parallel_grade_what_one_run_grades() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let draw = run(certexam(&root())
-        .args([
-            "draw",
-            "--blueprint",
-            "examples/blueprint.toml",
-            "--roster",
-            "examples/roster.csv",
-            "--seed",
-            "2026-12-01",
-            "--out",
-        ])
-        .arg(d.join("exam")));
-    assert_eq!(draw.code, 0, "{}", draw.stderr);
+    draw_example(d);
     keygen(d, "proctor");
     let sheets = root().join("examples/sheets.csv");
     let roster = root().join("examples/roster.csv");

@@ -1453,7 +1453,7 @@ pub fn make_benchmark_pages(out: &Path) {
         Style::Cross,
         Style::LightPencil,
     ];
-    let mut truth_csv = String::new();
+    let mut truths = Vec::new();
     for paper in 0..exam.papers.len() {
         let s = Scan {
             exam,
@@ -1472,7 +1472,17 @@ pub fn make_benchmark_pages(out: &Path) {
         });
         let img = degrade(&img, s.degrade);
         save_jpeg(&img, &out.join(format!("{:02}.jpg", paper)), 85);
-        let p = &exam.papers[paper];
+        truths.push((paper, truth));
+    }
+    write_benchmark_truth(exam, &out, &truths);
+}
+
+/// What a benchmark checks its reading against: `truth.csv` (one row per
+/// paper: candidate, paper, answers) and the papers folder in `papers.txt`.
+fn write_benchmark_truth(exam: &Exam, out: &Path, truths: &[(usize, BTreeMap<u32, String>)]) {
+    let mut truth_csv = String::new();
+    for (paper, truth) in truths {
+        let p = &exam.papers[*paper];
         truth_csv += &format!("{},{}", p.holder(), p.paper_id);
         for a in truth.values() {
             truth_csv += &format!(",{a}");
@@ -1728,21 +1738,11 @@ fn take_photos(exam: &Exam, dir: &Path) -> Vec<(String, usize, BTreeMap<u32, Str
 pub fn make_benchmark_photos(out: &Path) {
     fs::create_dir_all(out).unwrap();
     let (exam, _) = exams();
-    let mut truth_csv = String::new();
-    for (_, paper, truth) in take_photos(exam, out) {
-        let p = &exam.papers[paper];
-        truth_csv += &format!("{},{}", p.holder(), p.paper_id);
-        for a in truth.values() {
-            truth_csv += &format!(",{a}");
-        }
-        truth_csv += "\n";
-    }
-    fs::write(out.join("truth.csv"), truth_csv).unwrap();
-    fs::write(
-        out.join("papers.txt"),
-        exam.dir.join("papers").display().to_string(),
-    )
-    .unwrap();
+    let truths: Vec<_> = take_photos(exam, out)
+        .into_iter()
+        .map(|(_, paper, truth)| (paper, truth))
+        .collect();
+    write_benchmark_truth(exam, out, &truths);
 }
 
 #[test]
