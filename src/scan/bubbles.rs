@@ -232,6 +232,16 @@ pub fn empty_level(measures: &[Measure]) -> Measure {
     }
 }
 
+/// The lowest darkness and ink share among `measures` (capped as
+/// [`empty_level`] caps them): the empty level of a label printed on only
+/// a few bubbles, some of which may be marked.
+pub fn cleanest(measures: &[Measure]) -> Measure {
+    Measure {
+        fill: measures.iter().map(|m| m.fill).fold(0.2, f64::min),
+        ink: measures.iter().map(|m| m.ink).fold(0.03, f64::min),
+    }
+}
+
 /// What a question's row says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reading {
@@ -289,6 +299,23 @@ mod tests {
 
     fn m(fill: f64, ink: f64) -> Measure {
         Measure { fill, ink }
+    }
+
+    #[test]
+    fn a_label_on_a_few_bubbles_mostly_marked_takes_its_cleanest_as_empty() {
+        // `E` on five bubbles, four of them filled in pencil.
+        let es = [
+            m(0.45, 0.1),
+            m(0.04, 0.0),
+            m(0.5, 0.2),
+            m(0.42, 0.1),
+            m(0.47, 0.1),
+        ];
+        assert!((cleanest(&es).fill - 0.04).abs() < 1e-9);
+        // The quartile would take a mark for the printed letter (capped).
+        assert!(empty_level(&es).fill > 0.19);
+        // Never above the caps, even if every bubble is marked.
+        assert!(cleanest(&[m(0.9, 0.9); 4]).fill <= 0.2);
     }
 
     #[test]

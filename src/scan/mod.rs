@@ -335,6 +335,10 @@ fn read_upright_or_upside_down(img: &GrayImage, index: &Index) -> Outcome {
     }
 }
 
+/// Below this many bubbles with the same printed label, the label's empty
+/// level is taken from its cleanest bubble rather than a quartile.
+const FEW_LABELS: usize = 8;
+
 /// Share of question rows whose printed rings must be found for a corner
 /// placed from the other three to be trusted.
 const PLACED_CONFIRMED: f64 = 0.9;
@@ -391,13 +395,16 @@ fn read_bubbles(
     }
     let all: Vec<Measure> = measures.clone();
     let page_level = bubbles::empty_level(&all);
+    // A label printed on few bubbles (`E` on the five-option questions
+    // only) may be marked on most of them: its cleanest bubble is then the
+    // better estimate of its empty level than a quartile.
     let levels: BTreeMap<&str, Measure> = by_label
         .into_iter()
         .map(|(l, ms)| {
-            let level = if ms.len() >= 3 {
-                bubbles::empty_level(&ms)
-            } else {
-                page_level
+            let level = match ms.len() {
+                n if n >= FEW_LABELS => bubbles::empty_level(&ms),
+                n if n >= 3 => bubbles::cleanest(&ms),
+                _ => page_level,
             };
             (l, level)
         })
