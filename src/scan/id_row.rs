@@ -43,34 +43,29 @@ pub fn read(img: &GrayImage, map: &Homography) -> Option<SheetId> {
     Some(SheetId { paper, page })
 }
 
-/// Black (true) and white cells at the threshold that best separates the
-/// two groups, or `None` when they are not clearly apart.
+/// Black (true) and white cells at Otsu's threshold over the row's own
+/// greys, or `None` when the two groups are not clearly apart.
 fn split(greys: &[f64]) -> Option<[bool; CELLS]> {
-    let mut sorted = greys.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len() as f64;
-    let total: f64 = sorted.iter().sum();
-    let (mut best, mut cut) = (f64::MIN, 0);
-    let mut low = 0.0;
-    for k in 1..sorted.len() {
-        low += sorted[k - 1];
-        let (a, b) = (k as f64, n - k as f64);
-        let (ma, mb) = (low / a, (total - low) / b);
-        let between = a * b * (ma - mb).powi(2);
-        if between > best {
-            best = between;
-            cut = k;
-        }
-    }
-    let dark_mean = sorted[..cut].iter().sum::<f64>() / cut as f64;
-    let light_mean = sorted[cut..].iter().sum::<f64>() / (sorted.len() - cut) as f64;
-    if light_mean - dark_mean < MIN_CONTRAST {
+    let levels: Vec<u8> = greys
+        .iter()
+        .map(|g| g.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let threshold = super::marks::otsu_of(levels.iter().copied());
+    let mean = |dark: bool| {
+        let group: Vec<f64> = levels
+            .iter()
+            .filter(|&&l| (l <= threshold) == dark)
+            .map(|&l| f64::from(l))
+            .collect();
+        (!group.is_empty()).then(|| group.iter().sum::<f64>() / group.len() as f64)
+    };
+    let (dark, light) = (mean(true)?, mean(false)?);
+    if light - dark < MIN_CONTRAST {
         return None;
     }
-    let threshold = (sorted[cut - 1] + sorted[cut]) / 2.0;
     let mut bits = [false; CELLS];
-    for (bit, g) in bits.iter_mut().zip(greys) {
-        *bit = *g < threshold;
+    for (bit, &l) in bits.iter_mut().zip(&levels) {
+        *bit = l <= threshold;
     }
     Some(bits)
 }

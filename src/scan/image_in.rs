@@ -197,23 +197,34 @@ pub fn downscale(img: GrayImage) -> GrayImage {
     if factor <= 1 {
         return img;
     }
-    let (w, h) = (img.width() / factor, img.height() / factor);
+    block_average(&img, factor as usize)
+}
+
+/// The picture averaged over `factor` × `factor` blocks (whole blocks
+/// only); at factor 1, a copy.
+pub fn block_average(img: &GrayImage, factor: usize) -> GrayImage {
+    if factor <= 1 {
+        return img.clone();
+    }
+    let (sw, sh) = (img.width() as usize, img.height() as usize);
+    let (w, h) = (sw / factor, sh / factor);
     let src = img.as_raw();
-    let sw = img.width() as usize;
-    let f = factor as usize;
-    let mut out = vec![0u8; (w * h) as usize];
-    let area = (f * f) as u32;
-    for y in 0..h as usize {
-        for x in 0..w as usize {
+    let mut out = vec![0u8; w * h];
+    let area = (factor * factor) as u32;
+    for y in 0..h {
+        for x in 0..w {
             let mut sum = 0u32;
-            for dy in 0..f {
-                let row = (y * f + dy) * sw + x * f;
-                sum += src[row..row + f].iter().map(|&v| u32::from(v)).sum::<u32>();
+            for dy in 0..factor {
+                let row = (y * factor + dy) * sw + x * factor;
+                sum += src[row..row + factor]
+                    .iter()
+                    .map(|&v| u32::from(v))
+                    .sum::<u32>();
             }
-            out[y * w as usize + x] = (sum / area) as u8;
+            out[y * w + x] = (sum / area) as u8;
         }
     }
-    GrayImage::from_raw(w, h, out).expect("sized")
+    GrayImage::from_raw(w as u32, h as u32, out).expect("sized to fit")
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub fn straighten<'a>(
     let factor = (img.width().max(img.height()) as usize)
         .div_ceil(WORK_SIDE)
         .max(1);
-    let work = shrink(img, factor);
+    let work = super::image_in::block_average(img, factor);
     let blobs = candidates(&work);
     let quads = best_quads(&blobs, MAX_TRIES);
     let f = factor as f64;
@@ -72,32 +72,6 @@ pub fn straighten<'a>(
         whiten_margin(&mut flat, ppm);
         Some(flat)
     })
-}
-
-/// Block-averages the picture by `factor`.
-fn shrink(img: &GrayImage, factor: usize) -> GrayImage {
-    if factor == 1 {
-        return img.clone();
-    }
-    let (sw, sh) = (img.width() as usize, img.height() as usize);
-    let (w, h) = (sw / factor, sh / factor);
-    let raw = img.as_raw();
-    let mut out = vec![0u8; w * h];
-    let area = (factor * factor) as u32;
-    for y in 0..h {
-        for x in 0..w {
-            let mut sum = 0u32;
-            for dy in 0..factor {
-                let row = (y * factor + dy) * sw + x * factor;
-                sum += raw[row..row + factor]
-                    .iter()
-                    .map(|&v| u32::from(v))
-                    .sum::<u32>();
-            }
-            out[y * w + x] = (sum / area) as u8;
-        }
-    }
-    GrayImage::from_raw(w as u32, h as u32, out).expect("sized to fit")
 }
 
 /// Summed-area table of `values` over a `w`×`h` grid, `(w+1)×(h+1)`.
